@@ -1,0 +1,53 @@
+"""create_app: the one place where Flask, extensions and blueprints meet."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from casework import models as _models  # noqa: F401  (registers every table on Base.metadata)
+from casework.config import Settings, load_settings
+from casework.crypto import BlindIndex, LocalKeyring
+from casework.db import configure_sqlite
+from casework.extensions import db, migrate
+from casework.http import register_http_handling
+from casework.keys.services import Keys
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application from settings; fails closed when keys or URLs are wrong."""
+    settings = settings or load_settings()
+    keyring = LocalKeyring.load(settings.keyring_path)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=keyring.session_secret,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.extensions["casework.settings"] = settings
+    app.extensions["casework.keyring"] = keyring
+    app.extensions["casework.keys"] = Keys(keyring, BlindIndex(keyring.blind_index_key))
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    with app.app_context():
+        configure_sqlite(db.engine)
+    register_http_handling(app)
+    _register_blueprints(app)
+    logging.getLogger("casework").setLevel(settings.log_level)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from casework.web.health import blueprint as health_blueprint
+    from casework.web.home import blueprint as home_blueprint
+
+    app.register_blueprint(health_blueprint)
+    app.register_blueprint(home_blueprint)

@@ -1,0 +1,229 @@
+"""Case services: open a case, add parties, log steps, read a case. They flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.cases.models import (
+    Allegation,
+    Case,
+    CaseStep,
+    Party,
+    PartyRole,
+    Priority,
+    ReferenceCounter,
+    Stage,
+    StageChange,
+)
+from casework.cases.records import EMAIL_INDEX, REFERENCE_INDEX, CaseView, case_view
+from casework.crypto import CaseCipher
+from casework.errors import NotFound, ValidationFailed
+from casework.identity.models import Entity
+from casework.keys.services import Keys, create_case_key, open_case_cipher
+
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class NewParty:
+    """A party as entered at intake."""
+
+    role: PartyRole
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    staff_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """A report as registered at intake."""
+
+    category: str
+    intake_channel: str
+    received_at: datetime
+    priority: Priority = Priority.NORMAL
+    anonymous: bool = False
+    parties: tuple[NewParty, ...] = ()
+    allegations: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _check_text(errors: dict[str, str], name: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        errors[name] = f"must be at most {limit} characters"
+
+
+def validate_new_case(new_case: NewCase, now: datetime) -> None:
+    """Refuse a report that breaks a rule, naming every field at fault."""
+    errors: dict[str, str] = {}
+    if not new_case.category.strip():
+        errors["category"] = "is required"
+    if new_case.received_at > now:
+        errors["received_at"] = "cannot be in the future"
+    if not new_case.allegations or not any(a.strip() for a in new_case.allegations):
+        errors["allegations"] = "at least one allegation is required"
+    for index, allegation in enumerate(new_case.allegations):
+        _check_text(errors, f"allegations[{index}]", allegation, MAX_TEXT)
+    for index, party in enumerate(new_case.parties):
+        _check_text(errors, f"parties[{index}].name", party.name, 200)
+        _check_text(errors, f"parties[{index}].email", party.email, 254)
+        _check_text(errors, f"parties[{index}].phone", party.phone, 40)
+        if party.email and "@" not in party.email:
+            errors[f"parties[{index}].email"] = "is not an e-mail address"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def next_reference(session: Session, entity: Entity, year: int) -> str:
+    """Issue the next human-readable reference of an entity for a year, e.g. UNX-2026-0042."""
+    counter = session.get(ReferenceCounter, (entity.id, year), with_for_update=True)
+    if counter is None:
+        counter = ReferenceCounter(entity_id=entity.id, year=year, last_number=0)
+        session.add(counter)
+    counter.last_number += 1
+    return f"{entity.reference_prefix}-{year}-{counter.last_number:04d}"
+
+
+def _encrypt_party(cipher: CaseCipher, keys: Keys, party: NewParty) -> Party:
+    return Party(
+        role=party.role,
+        name_ct=cipher.encrypt_optional("parties", "name", party.name),
+        email_ct=cipher.encrypt_optional("parties", "email", party.email),
+        phone_ct=cipher.encrypt_optional("parties", "phone", party.phone),
+        email_index=keys.blind_index.compute(EMAIL_INDEX, party.email) if party.email else None,
+        staff_user_id=party.staff_user_id,
+    )
+
+
+def open_case(
+    session: Session,
+    keys: Keys,
+    entity: Entity,
+    new_case: NewCase,
+    actor_id: int | None,
+    now: datetime,
+) -> Case:
+    """Register a report as a new case in intake, encrypted under a new data key."""
+    validate_new_case(new_case, now)
+    reference = next_reference(session, entity, new_case.received_at.year)
+    case = Case(
+        entity_id=entity.id,
+        stage=Stage.INTAKE,
+        category=new_case.category,
+        priority=new_case.priority,
+        intake_channel=new_case.intake_channel,
+        anonymous=new_case.anonymous,
+        guidance_version=entity.guidance_version,
+        opened_at=new_case.received_at,
+        reference_index=keys.blind_index.compute(REFERENCE_INDEX, reference),
+    )
+    session.add(case)
+    session.flush()
+    cipher = create_case_key(session, keys, case.id, now)
+    case.reference_ct = cipher.encrypt("cases", "reference", reference)
+    for new_party in new_case.parties:
+        case.parties.append(_encrypt_party(cipher, keys, new_party))
+    for text in new_case.allegations:
+        if text.strip():
+            summary = cipher.encrypt("allegations", "summary", text)
+            case.allegations.append(Allegation(summary_ct=summary))
+    session.add(
+        StageChange(
+            case_id=case.id,
+            from_stage=None,
+            to_stage=Stage.INTAKE,
+            changed_at=new_case.received_at,
+            actor_id=actor_id,
+        )
+    )
+    session.flush()
+    return case
+
+
+def add_party(session: Session, keys: Keys, case: Case, party: NewParty) -> Party:
+    """Add a party to an existing case."""
+    cipher = open_case_cipher(session, keys, case.id)
+    row = _encrypt_party(cipher, keys, party)
+    case.parties.append(row)
+    session.flush()
+    return row
+
+
+def log_step(
+    session: Session,
+    keys: Keys,
+    case: Case,
+    kind: str,
+    narrative: str | None,
+    occurred_at: datetime,
+    actor_id: int | None,
+    now: datetime,
+) -> CaseStep:
+    """Append a step to a case's log with its narrative encrypted."""
+    errors: dict[str, str] = {}
+    if not kind.strip():
+        errors["kind"] = "is required"
+    _check_text(errors, "narrative", narrative, MAX_TEXT)
+    if occurred_at > now:
+        errors["occurred_at"] = "cannot be in the future"
+    if case.shredded_at is not None:
+        errors["case"] = "has been crypto-shredded"
+    if errors:
+        raise ValidationFailed(errors)
+    cipher = open_case_cipher(session, keys, case.id)
+    step = CaseStep(
+        case_id=case.id,
+        kind=kind,
+        occurred_at=occurred_at,
+        recorded_at=now,
+        actor_id=actor_id,
+    )
+    session.add(step)
+    session.flush()
+    step.narrative_ct = cipher.encrypt_optional("case_steps", "narrative", narrative)
+    session.flush()
+    return step
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """Load a case by id or raise NotFound."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id}")
+    return case
+
+
+def find_case_by_reference(session: Session, keys: Keys, entity_id: int, reference: str) -> Case:
+    """Find a case of an entity by its reference through the blind index."""
+    index = keys.blind_index.compute(REFERENCE_INDEX, reference)
+    case = session.scalar(
+        select(Case).where(Case.entity_id == entity_id, Case.reference_index == index)
+    )
+    if case is None:
+        raise NotFound("case reference")
+    return case
+
+
+def open_cases_matching_email(
+    session: Session, keys: Keys, entity_id: int, email: str, excluding_case_id: int | None
+) -> list[int]:
+    """Return ids of the entity's open cases with a party whose e-mail matches exactly."""
+    index = keys.blind_index.compute(EMAIL_INDEX, email)
+    statement = (
+        select(Case.id)
+        .join(Party, Party.case_id == Case.id)
+        .where(Case.entity_id == entity_id, Case.stage != Stage.CLOSED, Party.email_index == index)
+        .distinct()
+    )
+    if excluding_case_id is not None:
+        statement = statement.where(Case.id != excluding_case_id)
+    return list(session.scalars(statement))
+
+
+def read_case(session: Session, keys: Keys, case: Case) -> CaseView:
+    """Decrypt a case for a caller already authorised to read it."""
+    return case_view(open_case_cipher(session, keys, case.id), case)

@@ -1,0 +1,1 @@
+"""Shipped guidance versions: one TOML file per version, never edited once released."""

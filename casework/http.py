@@ -1,0 +1,54 @@
+"""Maps domain errors to HTTP in one place and sets the security headers on every response."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from casework.errors import AccessDenied, NotFound, TransitionRefused, ValidationFailed
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_response(status: int, title: str, detail: str) -> tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify({"error": title, "detail": detail}), status
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def register_http_handling(app: Flask) -> None:
+    """Install error handlers and security headers on an app."""
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(AccessDenied)
+    def _not_found(_error: Exception) -> tuple[Response | str, int]:
+        return _error_response(404, "Not found", "There is nothing here, or you may not see it.")
+
+    @app.errorhandler(ValidationFailed)
+    def _invalid(error: ValidationFailed) -> tuple[Response | str, int]:
+        return _error_response(400, "Invalid input", str(error))
+
+    @app.errorhandler(TransitionRefused)
+    def _refused(error: TransitionRefused) -> tuple[Response | str, int]:
+        return _error_response(409, "Refused", str(error))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[Response | str, int]:
+        return _error_response(error.code or 500, error.name, error.description or "")
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response

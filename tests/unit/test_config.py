@@ -1,0 +1,53 @@
+"""Settings: defaults for the embedded profile, one clear line for every bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from casework.config import load_settings
+from casework.errors import ConfigError
+
+
+def test_embedded_defaults_need_no_server(tmp_path: Path) -> None:
+    settings = load_settings({"CASEWORK_INSTANCE": str(tmp_path)})
+    assert settings.profile == "embedded"
+    assert settings.database_url == f"sqlite:///{tmp_path}/casework.sqlite"
+    assert settings.broker_url == f"sqla+sqlite:///{tmp_path}/broker.sqlite"
+    assert settings.keyring_path == tmp_path / "keyring.json"
+
+
+def test_production_normalises_the_postgres_driver() -> None:
+    settings = load_settings(
+        {
+            "CASEWORK_PROFILE": "production",
+            "CASEWORK_DATABASE_URL": "postgresql://cw@db:5432/casework",
+            "CASEWORK_BROKER_URL": "redis://redis:6379/0",
+        }
+    )
+    assert settings.database_url == "postgresql+psycopg://cw@db:5432/casework"
+    assert settings.cookie_secure is True
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"CASEWORK_PROFILE": "production"},
+            "CASEWORK_DATABASE_URL and CASEWORK_BROKER_URL must be set",
+        ),
+        ({"CASEWORK_DATABASE_URL": "mysql://x/y"}, "scheme 'mysql'"),
+        ({"CASEWORK_DATABASE_URL": "sqlite://"}, "must name a file"),
+        ({"CASEWORK_DATABASE_URL": "postgresql+psycopg://host"}, "must name a host and a database"),
+        ({"CASEWORK_BROKER_URL": "amqp://guest@x//"}, "CASEWORK_BROKER_URL has scheme 'amqp'"),
+        ({"CASEWORK_BROKER_URL": "redis:///0"}, "must name the Redis host"),
+        ({"CASEWORK_PROFILE": "staging"}, "must be one of embedded, production"),
+        ({"CASEWORK_SMTP_PORT": "twenty"}, "CASEWORK_SMTP_PORT must be a whole number"),
+        ({"CASEWORK_COOKIE_SECURE": "maybe"}, "must be true or false"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_the_fix(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(env)
+    assert "\n" not in str(info.value)

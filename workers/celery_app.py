@@ -1,0 +1,58 @@
+"""The Celery app, built from create_app: tasks run inside the Flask app context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from casework.app import create_app
+from casework.boundary import app_settings
+from casework.config import load_settings
+
+HEARTBEAT_SECONDS = 30.0
+
+
+def make_celery(app: Flask) -> Celery:
+    """Configure Celery for an app with the reliability settings of security.md."""
+    settings = app_settings(app)
+
+    class AppContextTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=AppContextTask)
+    celery.conf.update(
+        broker_url=settings.broker_url,
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=60,
+        task_time_limit=120,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        beat_schedule={
+            "system-heartbeat": {"task": "system.heartbeat", "schedule": HEARTBEAT_SECONDS},
+        },
+    )
+    if settings.broker_url.startswith("redis"):
+        # Well above the hard time limit, so an unacknowledged task is redelivered only once
+        # its worker is truly gone. (The SQLAlchemy transport hands these options to
+        # create_engine, so they are set for Redis only.)
+        celery.conf.broker_transport_options = {"visibility_timeout": 3600}
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+flask_app = create_app(load_settings())
+celery_app = make_celery(flask_app)
+
+import workers.tasks  # noqa: E402,F401  (registers the tasks on celery_app)
