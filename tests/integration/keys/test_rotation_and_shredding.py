@@ -4,24 +4,49 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.boundary import app_keyring, app_settings
+from casework.app import create_app
+from casework.boundary import app_keyring, app_keys, app_settings
 from casework.cases.models import Allegation, CaseKey, CaseStep, Party, Stage, StageChange
 from casework.cases.retention import shred_case
 from casework.cases.services import get_case, log_step, read_case
 from casework.crypto import BlindIndex, LocalKeyring
+from casework.db import Base
 from casework.errors import KeyUnavailable, TransitionRefused
+from casework.extensions import db
 from casework.keys.services import Keys, keys_pending_rewrap
+from tests.conftest import make_settings
 from tests.factories import make_case, make_entity
 from tests.support.cli import cli_env, run_cli, start_cli
+from tests.support.databases import sqlite_url, temporary_postgres_database
+from tests.support.services import require_postgres
 
 CASES = 60
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """An app with its own database and keyring: rotation changes the keyring for good."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = sqlite_url(tmp_path)
+        else:
+            url = stack.enter_context(temporary_postgres_database(require_postgres()))
+        app = create_app(make_settings(tmp_path / "instance", url))
+        with app.app_context():
+            Base.metadata.create_all(db.engine)
+            yield app
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _fresh_keys(app: Flask) -> Keys:
@@ -30,8 +55,9 @@ def _fresh_keys(app: Flask) -> Keys:
 
 
 def test_rotation_killed_halfway_then_rerun_finishes_and_old_kek_retires(
-    app: Flask, session: Session, keys: Keys, now: datetime
+    own_app: Flask, now: datetime
 ) -> None:
+    app, session, keys = own_app, db.session, app_keys(own_app)
     entity = make_entity(session, now)
     case_ids = [
         make_case(session, keys, entity, now, affected_name=f"Name {n}").id for n in range(CASES)
@@ -76,9 +102,8 @@ def test_rotation_killed_halfway_then_rerun_finishes_and_old_kek_retires(
         )
 
 
-def test_retiring_a_kek_still_in_use_is_refused(
-    app: Flask, session: Session, keys: Keys, now: datetime
-) -> None:
+def test_retiring_a_kek_still_in_use_is_refused(own_app: Flask, now: datetime) -> None:
+    app, session, keys = own_app, db.session, app_keys(own_app)
     make_case(session, keys, make_entity(session, now), now)
     session.commit()
     env = cli_env(app_settings(app))
