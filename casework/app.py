@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -14,6 +13,8 @@ from casework.db import configure_sqlite
 from casework.extensions import db, migrate
 from casework.http import register_http_handling
 from casework.keys.services import Keys
+from casework.logs import configure_logging
+from casework.notifications import listeners as _listeners  # noqa: F401  (registers them)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -41,13 +42,31 @@ def create_app(settings: Settings | None = None) -> Flask:
         configure_sqlite(db.engine)
     register_http_handling(app)
     _register_blueprints(app)
-    logging.getLogger("casework").setLevel(settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.profile == "production")
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
+    from casework.api.views import blueprint as api_blueprint
+    from casework.web.access import blueprint as access_blueprint
+    from casework.web.admin import blueprint as admin_blueprint
+    from casework.web.auth import blueprint as auth_blueprint
+    from casework.web.auth import install_auth
+    from casework.web.case_actions import blueprint as case_actions_blueprint
+    from casework.web.cases import blueprint as cases_blueprint
+    from casework.web.cases_clearcheck import blueprint as clearcheck_blueprint
     from casework.web.health import blueprint as health_blueprint
     from casework.web.home import blueprint as home_blueprint
+    from casework.web.oversight import blueprint as oversight_blueprint
 
+    install_auth(app)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(admin_blueprint)
+    app.register_blueprint(access_blueprint)
+    app.register_blueprint(cases_blueprint)
+    app.register_blueprint(case_actions_blueprint)
+    app.register_blueprint(clearcheck_blueprint)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(home_blueprint)
+    app.register_blueprint(api_blueprint)
+    app.register_blueprint(oversight_blueprint)

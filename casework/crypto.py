@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from casework.errors import ConfigError, DecryptionFailed, KeyUnavailable
+from casework.sensitive import SensitiveText
 
 FORMAT_V1 = 1
 NONCE_BYTES = 12
@@ -82,7 +85,8 @@ class CaseCipher:
     def decrypt(self, table: str, field: str, blob: bytes) -> str:
         """Decrypt a text field; raises DecryptionFailed if it belongs elsewhere."""
         aad = associated_data(table, self.case_id, field)
-        return _open(self._key, blob, aad, f"case {self.case_id} {table}.{field}").decode()
+        plain = _open(self._key, blob, aad, f"case {self.case_id} {table}.{field}")
+        return SensitiveText(plain.decode())
 
     def encrypt_optional(self, table: str, field: str, plaintext: str | None) -> bytes | None:
         """Encrypt a field that may be absent."""
@@ -395,6 +399,48 @@ class BlindIndex:
         """Return the hex blind index of a normalised value for one purpose."""
         message = f"{purpose}|{_normalise(value)}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def secret_box(self, purpose: str) -> SecretBox:
+        """Return a SecretBox whose key is derived (HKDF, own purpose label) from this key."""
+        return SecretBox(self._key, f"secret-box|{purpose}")
+
+
+class SecretBox:
+    """AES-256-GCM for small system secrets (e.g. TOTP seeds) under a key derived for one purpose.
+
+    The key is HKDF-SHA256 of a keyring root secret with the purpose as info, so each purpose
+    gets its own key and no new keyring entry is needed. Ciphertexts are bound to `aad`.
+    """
+
+    __slots__ = ("_key", "purpose")
+
+    def __init__(self, root: bytes, purpose: str) -> None:
+        if len(root) != KEY_BYTES:
+            raise KeyUnavailable("secret box root key has the wrong length")
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode())
+        self._key = hkdf.derive(root)
+        self.purpose = purpose
+
+    def __repr__(self) -> str:
+        return f"SecretBox(purpose={self.purpose!r})"
+
+    def encrypt(self, plaintext: str, aad: str) -> bytes:
+        """Encrypt a small secret bound to `aad` (e.g. `staff_users|42|totp_secret`)."""
+        return _seal(self._key, plaintext.encode(), f"{self.purpose}|{aad}".encode())
+
+    def decrypt(self, blob: bytes, aad: str) -> str:
+        """Decrypt a small secret; raises DecryptionFailed if it was moved or altered."""
+        return _open(self._key, blob, f"{self.purpose}|{aad}".encode(), self.purpose).decode()
+
+
+def sha256_hex(value: str) -> str:
+    """Return the SHA-256 hex digest of a text (for high-entropy tokens stored hashed)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def hmac_hex(key: bytes, message: str) -> str:
+    """Return the HMAC-SHA256 hex digest of a message under a key."""
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
 def constant_time_equal(left: str, right: str) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from casework.errors import AccessDenied, NotFound, TransitionRefused, ValidationFailed
+from casework.logs import request_id_var
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,8 +46,13 @@ def register_http_handling(app: Flask) -> None:
     def _http(error: HTTPException) -> tuple[Response | str, int]:
         return _error_response(error.code or 500, error.name, error.description or "")
 
+    @app.before_request
+    def _assign_request_id() -> None:
+        request_id_var.set(uuid.uuid4().hex)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        response.headers["X-Request-ID"] = request_id_var.get() or ""
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"

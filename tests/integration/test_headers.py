@@ -1,0 +1,35 @@
+"""Security headers on every response: CSP without inline script, HSTS, frame denial, no-store."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/readyz", "/no-such-page"])
+def test_security_headers_on_every_response(app: Flask, path: str) -> None:
+    response = app.test_client().get(path)
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert int(response.headers["Strict-Transport-Security"].split("=")[1].split(";")[0]) >= 31536000
+    assert response.headers["Cache-Control"] == "no-store"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_unknown_page_is_a_clear_404_not_a_500(app: Flask) -> None:
+    response = app.test_client().get("/no-such-page")
+    assert response.status_code == 404
+    assert b"Not Found" in response.data
+
+
+def test_api_errors_are_json(app: Flask) -> None:
+    response = app.test_client().get("/api/v1/no-such-endpoint")
+    assert response.status_code in (401, 404)
+    assert response.is_json and "error" in response.get_json()
