@@ -1,0 +1,58 @@
+"""Prometheus metrics: request latency, outbox backlog, alerts by level, overdue cases."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from casework.cases.models import Deadline
+from casework.keys.services import Keys
+from casework.notifications.models import DeadlineAlert
+from tests.factories import make_case, make_entity
+
+
+def _metric(body: str, name: str) -> float:
+    for line in body.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not exposed")
+
+
+def test_metrics_expose_latency_alerts_and_overdue_cases(
+    app: Flask, session: Session, keys: Keys, now: datetime
+) -> None:
+    case = make_case(session, keys, make_entity(session, now), now, received_days_ago=40)
+    start = now - timedelta(days=40)
+    session.query(Deadline).filter(Deadline.case_id == case.id).delete()
+    session.add(
+        Deadline(
+            case_id=case.id,
+            key="preliminary_assessment",
+            starts_at=start,
+            due_at=start + timedelta(days=30),
+            amber_at=start + timedelta(days=21),
+            red_at=start + timedelta(days=30),
+            ceiling_at=None,
+            met_at=None,
+            next_alert_at=None,
+        )
+    )
+    session.add(
+        DeadlineAlert(
+            case_id=case.id, deadline_key="preliminary_assessment", threshold="red", raised_at=now
+        )
+    )
+    session.commit()
+    client = app.test_client()
+    client.get("/healthz")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert _metric(body, "casework_overdue_cases") == 1
+    assert 'casework_alerts_raised{level="red"} 1.0' in body
+    assert 'casework_outbox_rows{status="pending"}' in body
+    assert (
+        'casework_request_seconds_count{endpoint="health.healthz",method="GET",status="200"} 1.0'
+        in body
+    )
+    assert "Affected" not in body
