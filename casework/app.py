@@ -57,6 +57,8 @@ def _register_blueprints(app: Flask) -> None:
     from casework.web.cases_clearcheck import blueprint as clearcheck_blueprint
     from casework.web.health import blueprint as health_blueprint
     from casework.web.home import blueprint as home_blueprint
+    from casework.web.metrics import blueprint as metrics_blueprint
+    from casework.web.metrics import init_metrics
     from casework.web.oversight import blueprint as oversight_blueprint
 
     install_auth(app)
@@ -68,5 +70,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clearcheck_blueprint)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(home_blueprint)
+    init_metrics(app)
+    app.register_blueprint(metrics_blueprint)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(oversight_blueprint)
+
+    from casework.portal.views import blueprint as portal_blueprint
+
+    app.register_blueprint(portal_blueprint, url_prefix="/portal")

@@ -8,8 +8,16 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from casework.commands.audit import audit_group
+from casework.commands.identity import (
+    demo_code_command,
+    sessions_group,
+    users_group,
+)
 from casework.commands.keys import keys_group
 from casework.commands.lifecycle import demo_command, init_command, shred_command, up_command
+from casework.commands.outbox import outbox_group
+from casework.commands.oversight import releases_group, tokens_group
 from casework.config import load_settings
 from casework.errors import CaseworkError
 
@@ -30,6 +38,13 @@ cli.add_command(demo_command)
 cli.add_command(up_command)
 cli.add_command(shred_command)
 cli.add_command(keys_group)
+cli.add_command(outbox_group)
+cli.add_command(audit_group)
+cli.add_command(users_group)
+cli.add_command(sessions_group)
+cli.add_command(demo_code_command)
+cli.add_command(tokens_group)
+cli.add_command(releases_group)
 
 
 def main() -> None:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casework.cases.models import Finding, Outcome, PartyRole, Priority, Stage
+from casework.cases.decision_models import DisciplinaryMeasure
+from casework.cases.models import Case, Finding, Outcome, PartyRole, Priority, Stage
 from casework.cases.services import NewCase, NewParty, log_step, open_case
-from casework.cases.workflow import advance_stage
+from casework.cases.workflow import advance_stage, record_decision
 from casework.guidance_defaults import DEFAULT_GUIDANCE_VERSION
-from casework.identity.models import Entity, Role, RoleGrant, StaffUser
+from casework.identity.models import (
+    AssignmentRole,
+    CaseAssignment,
+    Entity,
+    Role,
+    RoleGrant,
+    StaffUser,
+)
 from casework.identity.passwords import hash_password
+from casework.identity.signin import set_totp_secret, totp_box
 from casework.keys.services import Keys
 
 DEMO_PASSWORD = "casework-demo"  # noqa: S105 (published demo credential, demo data only)
@@ -75,8 +86,7 @@ def _staff(
     )
     session.add(user)
     session.flush()
-    if entity is not None:
-        session.add(RoleGrant(user_id=user.id, entity_id=entity.id, role=role))
+    session.add(RoleGrant(user_id=user.id, entity_id=entity.id if entity else None, role=role))
     return user
 
 
@@ -135,15 +145,19 @@ def _demo_case(
         if case.stage is Stage.REFERRAL:
             for allegation in case.allegations:
                 allegation.finding = Finding.INSUFFICIENT
-        advance_stage(
-            session,
-            case,
-            Stage.CLOSED,
-            outcome,
-            actor.id,
-            min(moment, now),
-            decision_recorded=outcome is Outcome.SUBSTANTIATED,
-        )
+        closing = min(moment, now)
+        if outcome is Outcome.SUBSTANTIATED:
+            record_decision(
+                session,
+                case,
+                (DisciplinaryMeasure.WRITTEN_CENSURE,),
+                None,
+                closing,
+                None,
+                actor.id,
+                now,
+            )
+        advance_stage(session, case, Stage.CLOSED, outcome, actor.id, closing)
 
 
 def _stages_to(target: Stage, outcome: Outcome | None) -> tuple[Stage, ...]:
@@ -194,4 +208,48 @@ def load_demo(session: Session, keys: Keys, now: datetime) -> str:
             _demo_case(session, keys, entity, number, plan, actor, now)
             count += 1
     session.flush()
+    _demo_access(session, keys, entities, actors, now)
     return f"{len(entities)} entities, {len(actors)} staff, {count} cases"
+
+
+def demo_totp_secret(username: str) -> str:
+    """Return the known TOTP secret of a demo user (demo data only; `casework demo-code`)."""
+    digest = hashlib.sha256(f"casework-demo-totp|{username}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode("ascii")
+
+
+def _demo_access(
+    session: Session,
+    keys: Keys,
+    entities: dict[str, Entity],
+    actors: dict[str, StaffUser],
+    now: datetime,
+) -> None:
+    """Give demo users their second factor and assign demo investigators and decision makers."""
+    box = totp_box(keys)
+    for username, user in actors.items():
+        set_totp_secret(user, box, demo_totp_secret(username))
+    plan = (
+        ("unx.investigator", AssignmentRole.LEAD, (Stage.INVESTIGATION, Stage.REFERRAL)),
+        ("unx.investigator2", AssignmentRole.MEMBER, (Stage.INVESTIGATION,)),
+        ("unx.decision", AssignmentRole.DECISION_MAKER, (Stage.REFERRAL, Stage.DISCIPLINARY)),
+        ("uny.investigator", AssignmentRole.LEAD, (Stage.INVESTIGATION, Stage.REFERRAL)),
+    )
+    for username, role, stages in plan:
+        user = actors[username]
+        entity = entities[username[:3].upper()]
+        supervisor = actors[f"{username[:3]}.supervisor"]
+        case_ids = session.scalars(
+            select(Case.id).where(Case.entity_id == entity.id, Case.stage.in_(stages))
+        )
+        for case_id in case_ids:
+            session.add(
+                CaseAssignment(
+                    case_id=case_id,
+                    user_id=user.id,
+                    role=role,
+                    assigned_at=now,
+                    assigned_by=supervisor.id,
+                )
+            )
+    session.flush()

@@ -1,3 +1,7 @@
-"""The guidance version new entities adopt unless told otherwise."""
+"""The guidance version new entities adopt unless told otherwise (re-exported from guidance)."""
 
-DEFAULT_GUIDANCE_VERSION = "2026.1"
+from casework.guidance import DEFAULT_VERSION_ID
+
+DEFAULT_GUIDANCE_VERSION = DEFAULT_VERSION_ID
+
+__all__ = ["DEFAULT_GUIDANCE_VERSION", "DEFAULT_VERSION_ID"]

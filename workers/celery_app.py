@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from casework.app import create_app
@@ -12,6 +13,20 @@ from casework.boundary import app_settings
 from casework.config import load_settings
 
 HEARTBEAT_SECONDS = 30.0
+
+# Periodic work only: deadlines are found by database scans, never by ETA tasks.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "system-heartbeat": {"task": "system.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
+    "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
+    "milestones-scan": {"task": "milestones.scan", "schedule": 300.0},
+    "milestones-alert-overdue": {"task": "milestones.alert_overdue", "schedule": 900.0},
+    "retention-shred": {"task": "retention.shred", "schedule": crontab(hour=2, minute=30)},
+    "statistics-build-releases": {
+        "task": "statistics.build_releases",
+        "schedule": crontab(hour=3, minute=15, day_of_week=1),
+    },
+}
 
 
 def make_celery(app: Flask) -> Celery:
@@ -38,9 +53,7 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         timezone="UTC",
-        beat_schedule={
-            "system-heartbeat": {"task": "system.heartbeat", "schedule": HEARTBEAT_SECONDS},
-        },
+        beat_schedule=BEAT_SCHEDULE,
     )
     if settings.broker_url.startswith("redis"):
         # Well above the hard time limit, so an unacknowledged task is redelivered only once

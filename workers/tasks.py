@@ -2,17 +2,102 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from celery import Task
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import OperationalError as DatabaseError
 
 from casework.boundary import now, session
+from casework.notifications.delivery import deliver_outbox
+from casework.notifications.outbox import relay_due
+from casework.notifications.retention import shred_expired_cases
+from casework.notifications.scans import (
+    alert_overdue_milestones,
+    scan_deadline_alerts,
+    scan_milestones,
+)
+from casework.statistics.release import build_all_releases
 from casework.system.services import record_heartbeat
 from workers.celery_app import celery_app
+from workers.runtime import delivery, relay_policy, task_now
+
+log = logging.getLogger("casework.workers")
+
+# Database hiccups are retried by Celery; delivery failures are retried by the outbox itself.
+_DB_RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 @celery_app.task(name="system.heartbeat", bind=True)
 def heartbeat(self: Task) -> None:
     """Record that this worker is alive (readiness and the quick start rely on it)."""
     record_heartbeat(session(), self.request.hostname or socket.gethostname(), now())
+    session().commit()
+
+
+@celery_app.task(name="outbox.relay", **_DB_RETRY)
+def relay_outbox() -> int:
+    """Hand due outbox rows to the queue (ids only); a lost message is re-queued later."""
+    ids = relay_due(session(), task_now(), relay_policy())
+    session().commit()
+    for outbox_id in ids:
+        try:
+            deliver.apply_async(args=[outbox_id], retry=False)
+        except BrokerError:
+            log.warning("broker unavailable; %d outbox rows stay queued", len(ids))
+            break
+    return len(ids)
+
+
+@celery_app.task(name="outbox.deliver", **_DB_RETRY)
+def deliver(outbox_id: int) -> str:
+    """Claim and deliver one outbox row; a duplicate message finds it claimed and stops."""
+    outcome = deliver_outbox(session(), delivery(), outbox_id, task_now(), session().commit)
+    session().commit()
+    return outcome
+
+
+@celery_app.task(name="deadlines.scan", **_DB_RETRY)
+def scan_deadlines() -> int:
+    """Raise the deadline alerts due now, once each."""
+    raised = scan_deadline_alerts(session(), task_now())
+    session().commit()
+    return raised
+
+
+@celery_app.task(name="milestones.scan", **_DB_RETRY)
+def scan_due_milestones() -> int:
+    """Record milestones due by schedule (M4 cadence, M9 check-ins)."""
+    recorded = scan_milestones(session(), task_now())
+    session().commit()
+    return recorded
+
+
+@celery_app.task(name="milestones.alert_overdue", **_DB_RETRY)
+def alert_overdue() -> int:
+    """Alert supervisors about reviewed milestones still unreleased after their due time."""
+    raised = alert_overdue_milestones(session(), task_now())
+    session().commit()
+    return raised
+
+
+@celery_app.task(name="retention.shred", **_DB_RETRY)
+def shred_expired() -> int:
+    """Crypto-shred closed cases past retention (ids and counts logged only)."""
+    run = shred_expired_cases(session(), task_now())
+    session().commit()
+    return run.shredded
+
+
+@celery_app.task(name="statistics.build_releases", **_DB_RETRY)
+def build_statistics_releases() -> None:
+    """Publish last year's anonymised statistics releases for every scope (idempotent)."""
+    build_all_releases(session(), task_now())
     session().commit()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from casework.cases.clock_models import Extension
+from casework.cases.evidence_models import EvidenceChunk, EvidenceFile
 from casework.cases.models import Allegation, Case, CaseKey, CaseStep, Party
 from casework.errors import TransitionRefused
 
@@ -19,6 +21,10 @@ def shred_case(session: Session, case: Case, now: datetime) -> None:
     session.execute(delete(Party).where(Party.case_id == case.id))
     session.execute(delete(Allegation).where(Allegation.case_id == case.id))
     session.execute(delete(CaseStep).where(CaseStep.case_id == case.id))
+    evidence_ids = select(EvidenceFile.id).where(EvidenceFile.case_id == case.id)
+    session.execute(delete(EvidenceChunk).where(EvidenceChunk.evidence_id.in_(evidence_ids)))
+    session.execute(delete(EvidenceFile).where(EvidenceFile.case_id == case.id))
+    session.execute(delete(Extension).where(Extension.case_id == case.id))
     case.reference_ct = None
     case.reference_index = None
     case.shredded_at = now

@@ -20,8 +20,13 @@ from casework.cases.models import (
     StageChange,
 )
 from casework.cases.records import EMAIL_INDEX, REFERENCE_INDEX, CaseView, case_view
+from casework.cases.steps import STEP_EVENTS, StepKind
+from casework.cases.timeline import recompute_deadlines, record_event
+from casework.clearcheck.models import ScreeningReason
+from casework.clearcheck.services import record_screening
 from casework.crypto import CaseCipher
 from casework.errors import NotFound, ValidationFailed
+from casework.guidance import CaseEvent, load_version
 from casework.identity.models import Entity
 from casework.keys.services import Keys, create_case_key, open_case_cipher
 
@@ -109,6 +114,12 @@ def open_case(
 ) -> Case:
     """Register a report as a new case in intake, encrypted under a new data key."""
     validate_new_case(new_case, now)
+    try:
+        load_version(entity.guidance_version)
+    except KeyError:
+        raise ValidationFailed(
+            {"guidance_version": f"entity {entity.id} has adopted an unknown version"}
+        ) from None
     reference = next_reference(session, entity, new_case.received_at.year)
     case = Case(
         entity_id=entity.id,
@@ -141,6 +152,8 @@ def open_case(
         )
     )
     session.flush()
+    record_event(session, case, CaseEvent.RECEIVED.value, new_case.received_at, actor_id, now)
+    recompute_deadlines(session, case, now)
     return case
 
 
@@ -163,10 +176,10 @@ def log_step(
     actor_id: int | None,
     now: datetime,
 ) -> CaseStep:
-    """Append a step to a case's log with its narrative encrypted."""
+    """Append a step to a case's log (narrative encrypted); record its timeline event."""
     errors: dict[str, str] = {}
-    if not kind.strip():
-        errors["kind"] = "is required"
+    if kind not in {k.value for k in StepKind}:
+        errors["kind"] = "choose one of the listed kinds of step"
     _check_text(errors, "narrative", narrative, MAX_TEXT)
     if occurred_at > now:
         errors["occurred_at"] = "cannot be in the future"
@@ -186,6 +199,15 @@ def log_step(
     session.flush()
     step.narrative_ct = cipher.encrypt_optional("case_steps", "narrative", narrative)
     session.flush()
+    record_event(session, case, f"step:{kind}", occurred_at, actor_id, now, step_id=step.id)
+    if kind == StepKind.SUBJECT_DEPARTED.value and case.stage is not Stage.CLOSED:
+        # Leaving with allegations pending puts the subject on the ClearCheck screening list.
+        reason = ScreeningReason.LEFT_WITH_ALLEGATIONS_PENDING
+        record_screening(session, keys, case, reason, occurred_at, now)
+    timeline_event = STEP_EVENTS.get(StepKind(kind))
+    if timeline_event is not None:
+        record_event(session, case, timeline_event.value, occurred_at, actor_id, now)
+        recompute_deadlines(session, case, now)
     return step
 
 

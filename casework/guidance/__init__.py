@@ -16,6 +16,7 @@ from casework.guidance.registry import (
     available_versions,
     default_version,
     load_version,
+    register_version,
 )
 from casework.guidance.vocabulary import AppealAnchor, CaseEvent, ClockUnit, Stage
 
@@ -38,4 +39,5 @@ __all__ = [
     "load_guidance_file",
     "load_version",
     "parse_guidance",
+    "register_version",
 ]

@@ -11,17 +11,31 @@ DEFAULT_VERSION_ID = "2026.1"
 _DATA_PACKAGE = "casework.guidance.data"
 
 
+# Versions registered at run time (an entity's own file, or a test-only version); immutable too.
+_registered: dict[str, GuidanceVersion] = {}
+
+
+def register_version(version: GuidanceVersion) -> None:
+    """Make a version loaded from elsewhere available by id; a shipped id cannot be replaced."""
+    known = _shipped().get(version.version) or _registered.get(version.version)
+    if known is not None and known != version:
+        raise GuidanceError("register", 1, "guidance field 'version'", f"{version.version} exists")
+    _registered[version.version] = version
+
+
 def available_versions() -> tuple[str, ...]:
-    """Return the ids of every shipped guidance version, oldest first."""
-    return tuple(sorted(_shipped(), key=_version_order))
+    """Return the ids of every shipped or registered guidance version, oldest first."""
+    return tuple(sorted({*_shipped(), *_registered}, key=_version_order))
 
 
 def load_version(version_id: str) -> GuidanceVersion:
-    """Return the shipped guidance version with this id; KeyError if there is none."""
+    """Return the guidance version with this id; KeyError if there is none."""
     versions = _shipped()
-    if version_id not in versions:
-        raise KeyError(f"no guidance version {version_id!r}")
-    return versions[version_id]
+    if version_id in versions:
+        return versions[version_id]
+    if version_id in _registered:
+        return _registered[version_id]
+    raise KeyError(f"no guidance version {version_id!r}")
 
 
 def default_version() -> GuidanceVersion:

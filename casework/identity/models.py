@@ -1,11 +1,11 @@
-"""Entities (organisations), staff users and their entity-scoped roles."""
+"""Entities, staff users, entity-scoped roles, sign-in state and need-to-know access rows."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, enum_by_value
@@ -21,6 +21,14 @@ class Role(enum.Enum):
     HEAD_OF_ENTITY = "head_of_entity"
     OVERSIGHT = "oversight"
     ADMINISTRATOR = "administrator"
+
+
+class AssignmentRole(enum.Enum):
+    """A user's role on one case."""
+
+    LEAD = "lead"
+    MEMBER = "member"
+    DECISION_MAKER = "decision_maker"
 
 
 class Entity(Base):
@@ -67,6 +75,8 @@ class StaffUser(Base):
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret_ct: Mapped[bytes | None]
+    # The last TOTP time step accepted, so a code cannot be replayed within its window.
+    totp_last_step: Mapped[int | None]
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
@@ -77,15 +87,114 @@ class StaffUser(Base):
 
 
 class RoleGrant(Base):
-    """One role held by a user within one entity."""
+    """One role held by a user within one entity (system-wide roles have no entity)."""
 
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("user_id", "entity_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(enum_by_value(Role, "role"))
 
     user: Mapped[StaffUser] = relationship(back_populates="grants")
-    entity: Mapped[Entity] = relationship()
+    entity: Mapped[Entity | None] = relationship()
+
+
+class StaffSession(Base):
+    """A server-side sign-in session; the cookie holds a random token, the row only its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    # NULL until the second factor is given: such a session reaches nothing but the code form.
+    second_factor_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    client_address: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept for throttling per account and per client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_address_at", "client_address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    client_address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class RecoveryCode(Base):
+    """A single-use second-factor recovery code, stored as a SHA-256 hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class CaseAssignment(Base):
+    """A user given need-to-know access to one case, with their role on it."""
+
+    __tablename__ = "case_assignments"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[AssignmentRole] = mapped_column(enum_by_value(AssignmentRole, "assignment_role"))
+    assigned_at: Mapped[datetime]
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    ended_at: Mapped[datetime | None]
+
+
+class CaseExclusion(Base):
+    """A declared conflict of interest: the user can never be given access to the case."""
+
+    __tablename__ = "case_exclusions"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime]
+    declared_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class BreakGlassGrant(Base):
+    """Emergency access to one case by a supervisor, with a written reason and an expiry."""
+
+    __tablename__ = "break_glass_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+_DEFAULT = PasswordHasher()
+_hasher = _DEFAULT
+
+
+def set_cost(time_cost: int | None = None, memory_cost: int | None = None) -> None:
+    """Change the Argon2id cost of new hashes (tests only: cheap; None restores the defaults)."""
+    global _hasher
+    if time_cost is None or memory_cost is None:
+        _hasher = _DEFAULT
+    else:
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
 
 
 def hash_password(password: str) -> str:

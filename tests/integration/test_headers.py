@@ -18,7 +18,9 @@ def test_security_headers_on_every_response(app: Flask, path: str) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
-    assert int(response.headers["Strict-Transport-Security"].split("=")[1].split(";")[0]) >= 31536000
+    assert (
+        int(response.headers["Strict-Transport-Security"].split("=")[1].split(";")[0]) >= 31536000
+    )
     assert response.headers["Cache-Control"] == "no-store"
     assert len(response.headers["X-Request-ID"]) == 32
 

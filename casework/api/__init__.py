@@ -1,0 +1,1 @@
+"""JSON API for oversight bodies: bearer-token auth, marshmallow schemas, OpenAPI."""

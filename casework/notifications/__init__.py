@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, deadline alerts, milestone disclosures, channels."""

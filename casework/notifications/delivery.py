@@ -1,0 +1,242 @@
+"""Delivering one outbox row: claim it, send a content-free notice, record the outcome.
+
+Exactly-once is bounded honestly: the claim ('sending', committed before the send) makes a
+duplicate or retried message send nothing. If a worker dies after the SMTP server accepted a
+message but before 'sent' was committed, the claim goes stale and the relay sends it again with
+the same Message-ID (derived from the outbox id), so a receiving system can drop the duplicate.
+That window is the few milliseconds between the server's 250 reply and our commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.cases.models import Party
+from casework.errors import CaseworkError, KeyUnavailable
+from casework.identity.models import StaffUser
+from casework.keys.services import Keys, open_case_cipher
+from casework.notifications.channels import ChannelError, Envelope, Mailer, SmsGateway
+from casework.notifications.models import (
+    Disclosure,
+    DisclosureStatus,
+    Outbox,
+    OutboxKind,
+    OutboxStatus,
+    SubjectNotice,
+)
+from casework.notifications.outbox import RelayPolicy, claim, mark_retry, mark_sent
+from casework.notifications.rendering import (
+    milestone_substance,
+    render_alert,
+    render_notice,
+    subject_notice_substance,
+)
+from casework.notifications.rules import has_consent, preference_for, quiet_until, safe_channels
+
+log = logging.getLogger("casework.notifications")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What delivery needs from the boundary: keys, channels, URLs and the retry policy."""
+
+    keys: Keys
+    mailer: Mailer
+    sms: SmsGateway
+    portal_url: str
+    sign_in_url: str
+    message_id_domain: str
+    policy: RelayPolicy
+
+
+def message_id(outbox_id: int, domain: str) -> str:
+    """The Message-ID of an outbox row: the same on every attempt, so duplicates are visible."""
+    return f"<outbox-{outbox_id}@{domain}>"
+
+
+def _store_disclosure_substance(
+    session: Session, delivery: Delivery, disclosure: Disclosure
+) -> None:
+    if disclosure.body_ct is not None:
+        return
+    cipher = open_case_cipher(session, delivery.keys, disclosure.case_id)
+    text = milestone_substance(disclosure.milestone, disclosure.language)
+    disclosure.body_ct = cipher.encrypt("disclosures", "body", text)
+
+
+def _store_notice_substance(
+    session: Session, delivery: Delivery, notice: SubjectNotice, language: str
+) -> None:
+    if notice.body_ct is not None:
+        return
+    cipher = open_case_cipher(session, delivery.keys, notice.case_id)
+    notice.body_ct = cipher.encrypt("subject_notices", "body", subject_notice_substance(language))
+
+
+def _party_address(session: Session, delivery: Delivery, party: Party, channel: str) -> str | None:
+    cipher = open_case_cipher(session, delivery.keys, party.case_id)
+    blob = party.email_ct if channel == "email" else party.phone_ct
+    return cipher.decrypt_optional("parties", channel_field(channel), blob)
+
+
+def channel_field(channel: str) -> str:
+    """The Party field that holds a channel's address."""
+    return "email" if channel == "email" else "phone"
+
+
+def _send(delivery: Delivery, channel: str, envelope: Envelope, language: str, staff: bool) -> None:
+    notice = (
+        render_alert(language, delivery.sign_in_url)
+        if staff
+        else render_notice(language, delivery.portal_url)
+    )
+    if channel == "sms":
+        delivery.sms.send(envelope, notice)
+    else:
+        delivery.mailer.send(envelope, notice)
+
+
+def _finish_disclosure(session: Session, disclosure: Disclosure, now: datetime) -> None:
+    statuses = set(
+        session.scalars(
+            select(Outbox.status).where(
+                Outbox.kind == OutboxKind.NOTICE, Outbox.ref_id == disclosure.id
+            )
+        )
+    )
+    if statuses <= {OutboxStatus.SENT, OutboxStatus.CANCELLED} and OutboxStatus.SENT in statuses:
+        disclosure.status = DisclosureStatus.SENT
+        disclosure.sent_at = disclosure.sent_at or now
+
+
+def _deliver_notice(session: Session, delivery: Delivery, row: Outbox, now: datetime) -> str:
+    disclosure = session.get(Disclosure, row.ref_id)
+    party = session.get(Party, row.party_id) if row.party_id else None
+    if disclosure is None or party is None or row.channel is None:
+        row.status = OutboxStatus.CANCELLED
+        return "cancelled"
+    pref = preference_for(session, party.id)
+    if pref is None or not has_consent(pref):
+        row.status = OutboxStatus.CANCELLED
+        disclosure.status = DisclosureStatus.WITHHELD
+        disclosure.withheld_reason = "no_consent"
+        _store_disclosure_substance(session, delivery, disclosure)
+        return "withheld"
+    if row.channel not in safe_channels(pref, party):
+        row.status = OutboxStatus.CANCELLED
+        disclosure.withheld_reason = "channel_unsafe"
+        _store_disclosure_substance(session, delivery, disclosure)
+        _finish_disclosure(session, disclosure, now)
+        if disclosure.status is not DisclosureStatus.SENT:
+            disclosure.status = DisclosureStatus.WITHHELD
+        return "withheld"
+    later = quiet_until(pref, now)
+    if later is not None:
+        row.status = OutboxStatus.PENDING
+        row.attempts -= 1
+        row.next_attempt_at = later
+        return "deferred"
+    _store_disclosure_substance(session, delivery, disclosure)
+    address = _party_address(session, delivery, party, row.channel)
+    if address is None:
+        row.status = OutboxStatus.CANCELLED
+        return "cancelled"
+    envelope = Envelope(address, message_id(row.id, delivery.message_id_domain))
+    _send(delivery, row.channel, envelope, disclosure.language, staff=False)
+    mark_sent(row, now)
+    _finish_disclosure(session, disclosure, now)
+    return "sent"
+
+
+def _deliver_subject_notice(
+    session: Session, delivery: Delivery, row: Outbox, now: datetime
+) -> str:
+    notice = session.get(SubjectNotice, row.ref_id)
+    party = session.get(Party, row.party_id) if row.party_id else None
+    if notice is None or party is None:
+        row.status = OutboxStatus.CANCELLED
+        return "cancelled"
+    _store_notice_substance(session, delivery, notice, "en")
+    address = _party_address(session, delivery, party, "email") if row.channel else None
+    if address is None:
+        mark_sent(row, now)
+        return "portal"
+    _send(
+        delivery,
+        "email",
+        Envelope(address, message_id(row.id, delivery.message_id_domain)),
+        "en",
+        staff=False,
+    )
+    mark_sent(row, now)
+    return "sent"
+
+
+def _deliver_alert(session: Session, delivery: Delivery, row: Outbox, now: datetime) -> str:
+    user = session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
+    if user is None or not user.is_active:
+        row.status = OutboxStatus.CANCELLED
+        return "cancelled"
+    envelope = Envelope(user.email, message_id(row.id, delivery.message_id_domain))
+    _send(delivery, "email", envelope, "en", staff=True)
+    mark_sent(row, now)
+    return "sent"
+
+
+def _deliver_draft(session: Session, delivery: Delivery, row: Outbox, now: datetime) -> str:
+    disclosure = session.get(Disclosure, row.ref_id)
+    if disclosure is None:
+        row.status = OutboxStatus.CANCELLED
+        return "cancelled"
+    _store_disclosure_substance(session, delivery, disclosure)
+    if disclosure.status is DisclosureStatus.DRAFTING:
+        disclosure.status = DisclosureStatus.PENDING_REVIEW
+    mark_sent(row, now)
+    return "drafted"
+
+
+_HANDLERS: dict[OutboxKind, Callable[[Session, Delivery, Outbox, datetime], str]] = {
+    OutboxKind.NOTICE: _deliver_notice,
+    OutboxKind.SUBJECT_NOTICE: _deliver_subject_notice,
+    OutboxKind.ALERT: _deliver_alert,
+    OutboxKind.DRAFT: _deliver_draft,
+}
+
+
+def deliver_outbox(
+    session: Session,
+    delivery: Delivery,
+    outbox_id: int,
+    now: datetime,
+    checkpoint: Callable[[], None],
+) -> str:
+    """Claim one row, commit the claim (checkpoint), deliver it, record the outcome (flushed)."""
+    if not claim(session, outbox_id, now):
+        session.rollback()
+        return "skipped"
+    checkpoint()
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    if row is None:
+        return "skipped"
+    try:
+        outcome = _HANDLERS[row.kind](session, delivery, row, now)
+    except KeyUnavailable:
+        # The case was crypto-shredded meanwhile: nothing is owed any more.
+        row.status = OutboxStatus.CANCELLED
+        outcome = "cancelled"
+    except (ChannelError, CaseworkError) as error:
+        failed = mark_retry(row, now, type(error).__name__, delivery.policy)
+        if failed and row.kind is OutboxKind.NOTICE and row.ref_id is not None:
+            disclosure = session.get(Disclosure, row.ref_id)
+            if disclosure is not None:
+                disclosure.status = DisclosureStatus.FAILED
+        outcome = "failed" if failed else "retry"
+    session.flush()
+    log.info("outbox %s %s kind=%s attempt=%s", row.id, outcome, row.kind.value, row.attempts)
+    return outcome

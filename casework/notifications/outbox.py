@@ -1,0 +1,145 @@
+"""The transactional outbox: write rows with the change, relay them, claim them once, retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from casework.errors import NotFound
+from casework.notifications.models import Outbox, OutboxKind, OutboxStatus
+
+CLAIMABLE = (OutboxStatus.PENDING, OutboxStatus.QUEUED)
+
+
+@dataclass(frozen=True)
+class RelayPolicy:
+    """Timings of the relay: when a queued row is re-queued, when a sending claim is stale."""
+
+    requeue_after: timedelta = timedelta(minutes=5)
+    # Must exceed the task hard time limit: only a dead worker leaves a claim this old.
+    stale_after: timedelta = timedelta(minutes=10)
+    batch_size: int = 500
+    max_attempts: int = 6
+    backoff_base: timedelta = timedelta(seconds=30)
+
+
+def add_outbox(
+    session: Session,
+    kind: OutboxKind,
+    now: datetime,
+    *,
+    case_id: int | None = None,
+    ref_id: int | None = None,
+    channel: str | None = None,
+    party_id: int | None = None,
+    staff_user_id: int | None = None,
+) -> Outbox:
+    """Write a pending outbox row (ids and codes only) in the caller's transaction."""
+    row = Outbox(
+        kind=kind,
+        case_id=case_id,
+        ref_id=ref_id,
+        channel=channel,
+        party_id=party_id,
+        staff_user_id=staff_user_id,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def relay_due(session: Session, now: datetime, policy: RelayPolicy) -> list[int]:
+    """Mark due rows queued and return their ids; stale claims and lost messages come back."""
+    session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status == OutboxStatus.SENDING,
+            Outbox.claimed_at <= now - policy.stale_after,
+        )
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now)
+    )
+    ids = list(
+        session.scalars(
+            select(Outbox.id)
+            .where(
+                or_(
+                    (Outbox.status == OutboxStatus.PENDING) & (Outbox.next_attempt_at <= now),
+                    (Outbox.status == OutboxStatus.QUEUED)
+                    & (Outbox.queued_at <= now - policy.requeue_after),
+                )
+            )
+            .order_by(Outbox.id)
+            .limit(policy.batch_size)
+        )
+    )
+    if ids:
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(ids), Outbox.status.in_(CLAIMABLE))
+            .values(status=OutboxStatus.QUEUED, queued_at=now)
+        )
+    session.flush()
+    return ids
+
+
+def claim(session: Session, outbox_id: int, now: datetime) -> bool:
+    """Atomically move a row to 'sending'; False if another delivery has it or it is done."""
+    result = session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            or_(
+                Outbox.status == OutboxStatus.QUEUED,
+                (Outbox.status == OutboxStatus.PENDING) & (Outbox.next_attempt_at <= now),
+            ),
+        )
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=Outbox.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def mark_sent(row: Outbox, now: datetime) -> None:
+    """Record a delivery."""
+    row.status = OutboxStatus.SENT
+    row.sent_at = now
+    row.last_error = None
+
+
+def mark_retry(row: Outbox, now: datetime, error: str, policy: RelayPolicy) -> bool:
+    """Back off exponentially, or fail after the last attempt; True if it failed for good."""
+    row.last_error = error[:120]
+    if row.attempts >= policy.max_attempts:
+        row.status = OutboxStatus.FAILED
+        return True
+    row.status = OutboxStatus.PENDING
+    row.next_attempt_at = now + policy.backoff_base * (2 ** max(row.attempts - 1, 0))
+    return False
+
+
+def failed_rows(session: Session) -> list[Outbox]:
+    """Rows that exhausted their retries, for administrators."""
+    return list(
+        session.scalars(
+            select(Outbox).where(Outbox.status == OutboxStatus.FAILED).order_by(Outbox.id)
+        )
+    )
+
+
+def retry_failed(session: Session, outbox_id: int, now: datetime) -> Outbox:
+    """Give a failed row a fresh set of attempts."""
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status is not OutboxStatus.FAILED:
+        raise NotFound(f"outbox row {outbox_id} is not failed")
+    row.status = OutboxStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = now
+    row.last_error = None
+    session.flush()
+    return row

@@ -1,0 +1,163 @@
+"""Periodic scans: deadline alerts, milestone cadence, overdue milestones. Safe to run twice.
+
+Each scan reads only rows due (indexed), locks them with SKIP LOCKED where the database can,
+and relies on unique keys, so a second beat running concurrently raises nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casework.cases.models import Case, Deadline, Party
+from casework.guidance import load_version
+from casework.notifications.models import (
+    DeadlineAlert,
+    Disclosure,
+    DisclosureStatus,
+    MilestoneSchedule,
+    OutboxKind,
+)
+from casework.notifications.outbox import add_outbox
+from casework.notifications.recipients import threshold_recipients
+from casework.notifications.rules import record_disclosure
+from casework.timelines import ComputedDeadline, crossed_thresholds, next_alert_at, next_repeat_due
+
+BATCH = 1000
+
+
+def raise_alert(
+    session: Session, case: Case, deadline_key: str, threshold: str, now: datetime
+) -> int | None:
+    """Insert the one alert for (case, deadline, threshold); None if it already exists."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(DeadlineAlert)
+        .values(case_id=case.id, deadline_key=deadline_key, threshold=threshold, raised_at=now)
+        .on_conflict_do_nothing(index_elements=["case_id", "deadline_key", "threshold"])
+        .returning(DeadlineAlert.id)
+    )
+    alert_id = session.scalar(statement)
+    if alert_id is None:
+        return None
+    recipients = threshold_recipients(session, case.entity_id, case.id, threshold)
+    for user_id in recipients:
+        add_outbox(
+            session,
+            OutboxKind.ALERT,
+            now,
+            case_id=case.id,
+            ref_id=alert_id,
+            channel="email",
+            staff_user_id=user_id,
+        )
+    return int(alert_id)
+
+
+def _computed(row: Deadline) -> ComputedDeadline:
+    return ComputedDeadline(
+        key=row.key,
+        starts_at=row.starts_at,
+        due_at=row.due_at,
+        amber_at=row.amber_at,
+        red_at=row.red_at,
+        ceiling_at=row.ceiling_at,
+        met_at=row.met_at,
+        extended_by=0,
+        paused=False,
+    )
+
+
+def scan_deadline_alerts(session: Session, now: datetime, batch: int = BATCH) -> int:
+    """Raise every alert due at `now` once, and advance each deadline's next alert time."""
+    raised = 0
+    while True:
+        rows = session.execute(
+            select(Deadline, Case)
+            .join(Case, Case.id == Deadline.case_id)
+            .where(
+                Deadline.next_alert_at <= now,
+                Deadline.met_at.is_(None),
+                Case.closed_at.is_(None),
+            )
+            .order_by(Deadline.next_alert_at, Deadline.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True, of=Deadline)
+        ).all()
+        if not rows:
+            break
+        for deadline, case in rows:
+            computed = _computed(deadline)
+            crossed = crossed_thresholds(computed, now)
+            for threshold in crossed:
+                if raise_alert(session, case, deadline.key, threshold.value, now) is not None:
+                    raised += 1
+            deadline.next_alert_at = next_alert_at(computed, crossed)
+        session.flush()
+    return raised
+
+
+def scan_milestones(session: Session, now: datetime, batch: int = BATCH) -> int:
+    """Record every scheduled milestone due (M4 every 30 days, M9 check-ins); return how many."""
+    recorded = 0
+    while True:
+        rows = session.execute(
+            select(MilestoneSchedule, Case)
+            .join(Case, Case.id == MilestoneSchedule.case_id)
+            .where(MilestoneSchedule.next_due_at <= now, Case.shredded_at.is_(None))
+            .order_by(MilestoneSchedule.next_due_at, MilestoneSchedule.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True, of=MilestoneSchedule)
+        ).all()
+        if not rows:
+            break
+        for schedule, case in rows:
+            guidance = load_version(case.guidance_version)
+            milestone = next(m for m in guidance.milestones if m.key == schedule.milestone)
+            party = session.get(Party, schedule.party_id)
+            due = schedule.next_due_at or now
+            if milestone.repeat_every_days is not None:
+                occurrence = schedule.occurrences + 1
+                # From this message, not from the missed due time: one message catches up.
+                schedule.next_due_at = (
+                    next_repeat_due(milestone, schedule.fired_at, now)
+                    if case.closed_at is None
+                    else None
+                )
+            else:
+                occurrence = schedule.slot + 1
+                schedule.next_due_at = None
+            schedule.occurrences += 1
+            schedule.last_sent_at = now
+            if party is not None and record_disclosure(
+                session, case, party, milestone, occurrence, due, now
+            ):
+                recorded += 1
+        session.flush()
+    return recorded
+
+
+def alert_overdue_milestones(session: Session, now: datetime) -> int:
+    """Alert supervisors once for each reviewed milestone still unreleased after its due time."""
+    rows = session.execute(
+        select(Disclosure, Case)
+        .join(Case, Case.id == Disclosure.case_id)
+        .where(
+            Disclosure.status.in_([DisclosureStatus.DRAFTING, DisclosureStatus.PENDING_REVIEW]),
+            Disclosure.due_at <= now,
+            Disclosure.overdue_alerted_at.is_(None),
+        )
+        .with_for_update(skip_locked=True, of=Disclosure)
+    ).all()
+    raised = 0
+    for disclosure, case in rows:
+        key = f"milestone:{disclosure.milestone}:{disclosure.occurrence}"
+        if raise_alert(session, case, key, "red", now) is not None:
+            raised += 1
+        disclosure.overdue_alerted_at = now
+    session.flush()
+    return raised

@@ -1,0 +1,1 @@
+"""Oversight bodies' access: bearer tokens scoped to the system and/or entities."""

@@ -1,0 +1,1 @@
+"""The affected person's portal: a separate trust boundary (own blueprint, session, CSRF)."""
