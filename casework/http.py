@@ -50,6 +50,14 @@ def register_http_handling(app: Flask) -> None:
     def _assign_request_id() -> None:
         request_id_var.set(uuid.uuid4().hex)
 
+    @app.before_request
+    def _refuse_nul_characters() -> tuple[Response | str, int] | None:
+        # No field of ours may hold a NUL; PostgreSQL cannot store one in text anyway.
+        values = [*request.args.values(), *request.form.values(), *request.form.keys()]
+        if any("\x00" in value for value in values):
+            return _error_response(400, "Invalid input", "Input must not contain NUL characters.")
+        return None
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers["X-Request-ID"] = request_id_var.get() or ""

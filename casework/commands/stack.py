@@ -138,6 +138,8 @@ def run_embedded_stack(host: str, port: int) -> int:
         click.echo(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
         for username, role in DEMO_LOGINS:
             click.echo(f"  {username:<22} {role}")
+        click.echo("Second factor: `casework demo-code USERNAME` prints the current code.")
+        click.echo(f"Affected person's portal: {url}portal/  (oversight charts: {url}oversight/)")
         click.echo("Press Ctrl-C to stop web, worker and beat.")
         while all(process.poll() is None for process in processes.values()):
             time.sleep(1)

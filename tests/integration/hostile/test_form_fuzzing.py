@@ -25,12 +25,11 @@ SCRIPT = "<script>alert('cw-xss')</script>"
 # Rows that a refused request legitimately writes: the audit trail, throttling, sessions.
 BOOKKEEPING = {
     "audit_entries",
-    "audit_chain_heads",
-    "sign_in_attempts",
+    "audit_chain_head",
+    "login_attempts",
     "staff_sessions",
     "portal_sessions",
-    "portal_attempts",
-    "throttle_events",
+    "portal_failures",
 }
 
 
