@@ -132,8 +132,32 @@ def _demo_case(
         actor.id,
         now,
     )
-    moment = opened + timedelta(days=2)
+    # Most cases had their safety triage and interim-measures decision on time; a few did not,
+    # so the dashboard shows several kinds of lateness.
+    if number % 6 != 1:
+        log_step(
+            session,
+            keys,
+            case,
+            "safety_triage",
+            "No immediate risk identified.",
+            min(opened + timedelta(hours=12), now),
+            actor.id,
+            now,
+        )
     path = _stages_to(target, outcome)
+    if path and number % 6 != 2:
+        log_step(
+            session,
+            keys,
+            case,
+            "interim_measure",
+            "Reporting lines separated.",
+            opened + timedelta(days=3),
+            actor.id,
+            now,
+        )
+    moment = opened + timedelta(days=2)
     gap = timedelta(days=max(1, (days_ago - 2) // (len(path) + 1)))
     for stage in path:
         if stage is Stage.DISCIPLINARY:

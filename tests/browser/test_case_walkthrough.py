@@ -23,18 +23,9 @@ from casework.identity.signin import new_totp_secret, set_totp_secret, totp_box
 from tests.conftest import make_settings
 from tests.factories import make_entity, make_staff
 from tests.support.databases import sqlite_url
-from tests.support.services import require_chromium
+from tests.support.services import CHROMIUM_ARGS, require_chromium
 
 PASSWORD = "pw-Secret-1"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,7 @@ from casework.identity.passwords import set_cost
 from tests.conftest import make_settings
 from tests.factories import make_entity
 from tests.support.databases import sqlite_url
-from tests.support.services import require_chromium
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.support.services import CHROMIUM_ARGS, require_chromium
 
 
 @dataclass(frozen=True)
