@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from casework.cases.services import log_step
 from casework.cases.steps import StepKind
-from casework.identity.access import AccessChange, assign
+from casework.identity.access import AccessChange, assign, break_glass
 from casework.identity.models import AssignmentRole, Role
 from casework.keys.services import Keys
 from casework.notifications.models import DeadlineAlert, Outbox, OutboxKind
@@ -58,3 +58,15 @@ def test_other_steps_raise_no_person_alert(session: Session, keys: Keys, now: da
     case = make_case(session, keys, make_entity(session, now), now, received_days_ago=1)
     log_step(session, keys, case, StepKind.NOTE.value, "internal note", now, None, now)
     assert _alerts(session, case.id) == []
+
+
+def test_break_glass_alerts_the_head_of_entity(session: Session, keys: Keys, now: datetime) -> None:
+    entity = make_entity(session, now)
+    case = make_case(session, keys, entity, now, received_days_ago=1)
+    supervisor = make_user(session, entity, Role.SUPERVISOR, now)
+    head = make_user(session, entity, Role.HEAD_OF_ENTITY, now)
+    break_glass(
+        session, AccessChange(supervisor, "test", now), case.id, "Lead is on leave; victim at risk."
+    )
+    assert _alerts(session, case.id) == [("break_glass", "ceiling")]
+    assert _alert_recipients(session, case.id) == {head.id}
