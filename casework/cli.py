@@ -18,6 +18,7 @@ from casework.commands.keys import keys_group
 from casework.commands.lifecycle import demo_command, init_command, shred_command, up_command
 from casework.commands.outbox import outbox_group
 from casework.commands.oversight import releases_group, tokens_group
+from casework.commands.portal import portal_group
 from casework.config import load_settings
 from casework.errors import CaseworkError
 
@@ -45,6 +46,7 @@ cli.add_command(sessions_group)
 cli.add_command(demo_code_command)
 cli.add_command(tokens_group)
 cli.add_command(releases_group)
+cli.add_command(portal_group)
 
 
 def main() -> None:
