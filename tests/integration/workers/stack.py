@@ -73,6 +73,28 @@ class WorkerStack:
         wait_for(lambda: b"ready." in log.read_bytes(), 30, f"worker ready ({log})")
         return process
 
+    def start_beat(self, clock_offset_days: float = 0) -> subprocess.Popen[bytes]:
+        """Start celery beat (a fresh schedule file, so every entry is due at once)."""
+        log = self.instance / f"beat-{len(self.logs)}.log"
+        self.logs.append(log)
+        schedule = self.instance / f"beat-schedule-{len(self.logs)}"
+        command = [
+            sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "beat",
+            "--loglevel", "INFO", "--schedule", str(schedule),
+        ]  # fmt: skip
+        with log.open("wb") as handle:
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env(clock_offset_days),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.processes.append(process)
+        wait_for(lambda: b"Sending due task" in log.read_bytes(), 30, f"beat sending ({log})")
+        return process
+
     def kill(self, process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Kill a worker and its children."""
         if process.poll() is None:

@@ -1,4 +1,4 @@
-"""Leak hunt over a full run: web, worker, PostgreSQL, Redis and SMTP.
+"""Leak hunt over a full run: web, worker and beat processes, PostgreSQL, Redis and SMTP.
 
 Distinctive canary strings go into every sensitive field (party names, e-mail, phone, allegation,
 step narrative typed into the web form, a message sent from the portal). None may appear in the
@@ -29,7 +29,7 @@ from casework.notifications.rules import set_contact_preference
 from casework.portal.services import send_message
 from tests.factories import make_case, make_entity, make_user
 from tests.integration.notifications.helpers import affected
-from tests.integration.workers.stack import WorkerStack, client, redis_monitor, wait_for
+from tests.integration.workers.stack import WorkerStack, redis_monitor, wait_for
 from tests.support.access_matrix import signed_in_client
 from tests.support.mail import SmtpSink
 
@@ -128,9 +128,7 @@ def test_canaries_never_leave_the_encrypted_fields(
             s.commit()
 
             stack.start_worker()
-            celery = client()
-            for name in ("outbox.relay", "milestones.scan", "deadlines.scan", "outbox.relay"):
-                celery.send_task(name)
+            stack.start_beat()
             wait_for(lambda: sum(sink.ids().values()) >= 1, 40, "a notice at the SMTP server")
     finally:
         logging.getLogger().removeHandler(handler)
