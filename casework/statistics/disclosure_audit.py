@@ -84,7 +84,20 @@ def _build_system(tables: Sequence[ProtectedTable]) -> _System:
             if unknown:
                 rhs = -sum(c * values[key] for key, c in terms if key not in hidden_set)
                 equalities.add((unknown, rhs))
-    return _System(values, hidden, tuple(sorted(equalities, key=repr)))
+    return _System(values, hidden, tuple(sorted(equalities, key=_canonical_equality)))
+
+
+def _canonical_key(key: CellKey) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A cell key in a form whose order does not depend on string hashing (frozensets do)."""
+    population, coordinates = key
+    return population, tuple(sorted(coordinates))
+
+
+def _canonical_equality(
+    equality: tuple[frozenset[tuple[CellKey, int]], int],
+) -> tuple[list[tuple[tuple[str, tuple[tuple[str, str], ...]], int]], int]:
+    terms, rhs = equality
+    return sorted((_canonical_key(key), c) for key, c in terms), rhs
 
 
 def _components(system: _System) -> Iterator[tuple[list[CellKey], list[Equality]]]:
@@ -107,7 +120,7 @@ def _components(system: _System) -> Iterator[tuple[list[CellKey], list[Equality]
     for keys in groups.values():
         index = {key: i for i, key in enumerate(keys)}
         equalities = [
-            Equality({index[key]: c for key, c in terms}, rhs)
+            Equality(dict(sorted((index[key], c) for key, c in terms)), rhs)
             for terms, rhs in system.equalities
             if next(iter(terms))[0] in index
         ]

@@ -51,8 +51,6 @@ def test_metrics_expose_latency_alerts_and_overdue_cases(
     assert _metric(body, "casework_overdue_cases") == 1
     assert 'casework_alerts_raised{level="red"} 1.0' in body
     assert 'casework_outbox_rows{status="pending"}' in body
-    assert (
-        'casework_request_seconds_count{endpoint="health.healthz",method="GET",status="200"} 1.0'
-        in body
-    )
+    healthz = 'casework_request_seconds_count{endpoint="health.healthz",method="GET",status="200"}'
+    assert _metric(body, healthz) >= 1
     assert "Affected" not in body

@@ -129,7 +129,7 @@ def test_canaries_never_leave_the_encrypted_fields(
 
             stack.start_worker()
             stack.start_beat()
-            wait_for(lambda: sum(sink.ids().values()) >= 1, 40, "a notice at the SMTP server")
+            wait_for(lambda: sum(sink.ids().values()) >= 1, 90, "a notice at the SMTP server")
     finally:
         logging.getLogger().removeHandler(handler)
 

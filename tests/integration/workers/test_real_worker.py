@@ -88,7 +88,7 @@ def test_m1_once_m4_once_after_30_days_and_withdrawn_consent_withheld(
         withdrawn = _new_case(worker_app, consent=False, number=1)
         stack.start_worker()
         _beat("outbox.relay", "milestones.scan")
-        wait_for(lambda: sum(sink.ids().values()) >= 1, 30, "M1 at the SMTP server")
+        wait_for(lambda: sum(sink.ids().values()) >= 1, 90, "M1 at the SMTP server")
         _settle(sink)
         assert len(sink.ids()) == 1 and set(sink.ids().values()) == {1}
         assert [d.status for d in _milestones(consenting.id, "M1")] == [DisclosureStatus.SENT]
@@ -99,7 +99,7 @@ def test_m1_once_m4_once_after_30_days_and_withdrawn_consent_withheld(
         stack.stop_all()
         stack.start_worker(clock_offset_days=31)
         _beat("milestones.scan", "milestones.scan", "outbox.relay")
-        wait_for(lambda: sum(sink.ids().values()) >= 2, 30, "M4 at the SMTP server")
+        wait_for(lambda: sum(sink.ids().values()) >= 2, 90, "M4 at the SMTP server")
         _beat("milestones.scan")
         _settle(sink)
     assert sum(sink.ids().values()) == 2 and set(sink.ids().values()) == {1}
