@@ -51,15 +51,14 @@ class WorkerStack:
         )
         return env
 
-    def start_worker(self, clock_offset_days: float = 0) -> subprocess.Popen[bytes]:
-        """Start a celery worker process (solo pool) and wait until it consumes."""
-        log = self.instance / f"worker-{len(self.logs)}.log"
+    def _spawn(
+        self, role: str, arguments: list[str], clock_offset_days: float
+    ) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start `celery ROLE ARGUMENTS` with its own log file, in its own process group."""
+        log = self.instance / f"{role}-{len(self.logs)}.log"
         self.logs.append(log)
-        command = [
-            sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker",
-            "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "-n", f"w{len(self.logs)}@%h",
-        ]  # fmt: skip
+        command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", role,
+                   "--loglevel", "INFO", *arguments]  # fmt: skip
         with log.open("wb") as handle:
             process = subprocess.Popen(
                 command,
@@ -70,28 +69,20 @@ class WorkerStack:
                 start_new_session=True,
             )
         self.processes.append(process)
+        return process, log
+
+    def start_worker(self, clock_offset_days: float = 0) -> subprocess.Popen[bytes]:
+        """Start a celery worker process (solo pool) and wait until it consumes."""
+        arguments = ["--pool", "solo", "--without-gossip", "--without-mingle",
+                     "--without-heartbeat", "-n", f"w{len(self.logs) + 1}@%h"]  # fmt: skip
+        process, log = self._spawn("worker", arguments, clock_offset_days)
         wait_for(lambda: b"ready." in log.read_bytes(), 30, f"worker ready ({log})")
         return process
 
     def start_beat(self, clock_offset_days: float = 0) -> subprocess.Popen[bytes]:
         """Start celery beat (a fresh schedule file, so every entry is due at once)."""
-        log = self.instance / f"beat-{len(self.logs)}.log"
-        self.logs.append(log)
         schedule = self.instance / f"beat-schedule-{len(self.logs)}"
-        command = [
-            sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "beat",
-            "--loglevel", "INFO", "--schedule", str(schedule),
-        ]  # fmt: skip
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env(clock_offset_days),
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.processes.append(process)
+        process, log = self._spawn("beat", ["--schedule", str(schedule)], clock_offset_days)
         wait_for(lambda: b"Sending due task" in log.read_bytes(), 30, f"beat sending ({log})")
         return process
 
