@@ -50,6 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.api.views import blueprint as api_blueprint
     from casework.web.access import blueprint as access_blueprint
     from casework.web.admin import blueprint as admin_blueprint
+    from casework.web.admin_tokens import blueprint as admin_tokens_blueprint
     from casework.web.auth import blueprint as auth_blueprint
     from casework.web.auth import install_auth
     from casework.web.case_actions import blueprint as case_actions_blueprint
@@ -64,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     install_auth(app)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(admin_tokens_blueprint)
     app.register_blueprint(access_blueprint)
     app.register_blueprint(cases_blueprint)
     app.register_blueprint(case_actions_blueprint)
