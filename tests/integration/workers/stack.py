@@ -18,7 +18,8 @@ from celery import Celery
 
 from tests.support.services import port_open
 
-REDIS_DB_URL = "redis://127.0.0.1:6379/14"
+# A separate database per concurrent run keeps two runs on one machine out of each other's queues.
+REDIS_DB_URL = os.environ.get("CASEWORK_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/14")
 ROOT = Path(__file__).resolve().parents[3]
 
 
