@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import timelines
@@ -105,8 +106,35 @@ def end_clock_stop(
     stop.ended_at = ended_at
     session.flush()
     record_event(session, case, "clock_restarted", ended_at, actor_id, now, stop_id=stop.id)
-    recompute_deadlines(session, case, now)
+    recompute_deadlines(session, case, now, rearm=True)
     return stop
+
+
+def refresh_stopped_deadlines(session: Session, now: datetime) -> int:
+    """Recompute the deadlines of open cases whose clocks are stopped; return how many cases.
+
+    While a stop lasts, its case's deadlines move later every moment; this periodic pass keeps
+    the stored due dates current (lists show them). Held deadlines stay without a next alert.
+    Its cost follows the stops in force, which lock with SKIP LOCKED so two runs never collide.
+    """
+    stops = session.scalars(
+        select(ClockStop)
+        .join(Case, Case.id == ClockStop.case_id)
+        .where(
+            ClockStop.status == RequestStatus.APPROVED,
+            ClockStop.ended_at.is_(None),
+            Case.closed_at.is_(None),
+            Case.shredded_at.is_(None),
+        )
+        .order_by(ClockStop.case_id, ClockStop.id)
+        .with_for_update(skip_locked=True, of=ClockStop)
+    ).all()
+    case_ids = sorted({stop.case_id for stop in stops})
+    for case_id in case_ids:
+        case = session.get(Case, case_id)
+        if case is not None:
+            recompute_deadlines(session, case, now)
+    return len(case_ids)
 
 
 def request_extension(

@@ -22,7 +22,8 @@ Workflow events (not clock events; emitted only, except as noted):
 - ``stage:<stage>``: every advance_stage, after its timeline events (details: from_stage,
   outcome).
 - ``findings_recorded``: record_findings.
-- ``decision_notified``: record_decision with a notification date, at notified_at.
+- ``decision_notified``: record_decision with a notification date, or
+  record_decision_notice later, at notified_at (the subject's appeal windows run from it).
 - ``clock_stop_requested``, ``clock_stopped`` (approved, at the stop's start),
   ``clock_stop_refused``, ``clock_restarted`` (at the stop's end): clock-stop services.
 - ``extension_requested``, ``extension_refused``: extension services.

@@ -179,3 +179,30 @@ def record_decision(
         record_screening(session, keys, case, reason, decided_at, now)
     recompute_deadlines(session, case, now)
     return decision
+
+
+def record_decision_notice(
+    session: Session, case: Case, notified_at: datetime, actor_id: int | None, now: datetime
+) -> Decision:
+    """Record when the subject was notified of the decision; the appeal windows run from it."""
+    # Locked, so two clerks recording the notice at once cannot both pass the check.
+    decision = session.scalar(select(Decision).where(Decision.case_id == case.id).with_for_update())
+    if decision is None:
+        raise ValidationFailed({"notified_at": "record the decision before its notification"})
+    if decision.notified_at is not None:
+        raise ValidationFailed(
+            {"notified_at": f"was already recorded ({decision.notified_at:%d %b %Y %H:%M} UTC)"}
+        )
+    if notified_at > now:
+        raise ValidationFailed({"notified_at": "cannot be in the future"})
+    if notified_at < decision.decided_at:
+        raise ValidationFailed(
+            {
+                "notified_at": "cannot be before the decision "
+                f"({decision.decided_at:%d %b %Y %H:%M} UTC)"
+            }
+        )
+    decision.notified_at = notified_at
+    session.flush()
+    record_event(session, case, "decision_notified", notified_at, actor_id, now)
+    return decision

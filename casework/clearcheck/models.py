@@ -20,7 +20,8 @@ class ScreeningReason(enum.Enum):
 
 
 class ClearCheckRecord(Base):
-    """One screening record produced by a case; name and e-mail are encrypted under its key."""
+    """One screening record produced by a case; name and e-mail are encrypted under the
+    screening key (not the case's), so the record outlives the crypto-shredding of its case."""
 
     __tablename__ = "clearcheck_records"
     __table_args__ = (UniqueConstraint("case_id", "party_id"),)

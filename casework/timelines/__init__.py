@@ -6,6 +6,7 @@ Every datetime is timezone-aware UTC, and `now` is always passed in.
 from casework.timelines.alerts import (
     Threshold,
     crossed_thresholds,
+    held_by_stop,
     next_alert_at,
     threshold_instants,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "check_new_extension",
     "compute_deadlines",
     "crossed_thresholds",
+    "held_by_stop",
     "milestone_due_dates",
     "next_alert_at",
     "next_deadline",

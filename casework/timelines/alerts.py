@@ -1,6 +1,6 @@
 """Which alert thresholds a deadline has crossed, so a scan can raise one alert per threshold."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -51,3 +51,15 @@ def next_alert_at(
         if threshold not in already_alerted
     ]
     return min(pending, default=None)
+
+
+def held_by_stop(deadline: ComputedDeadline, open_stops_started: Iterable[datetime]) -> bool:
+    """True while an open clock stop holds an unmet deadline: a threshold still ahead moves.
+
+    A held deadline raises no alert: its instants move later with every moment the stop lasts.
+    A stop begun after every threshold instant holds nothing (those thresholds stay crossed).
+    """
+    if deadline.met_at is not None:
+        return False
+    latest = max(threshold_instants(deadline).values())
+    return any(started < latest for started in open_stops_started)

@@ -24,7 +24,12 @@ from casework.cases.decision_models import DisciplinaryMeasure, NonDisciplinaryM
 from casework.cases.evidence import MAX_EVIDENCE_BYTES, store_evidence
 from casework.cases.models import Case, Finding, Outcome, Stage
 from casework.cases.services import log_step
-from casework.cases.workflow import advance_stage, record_decision, record_findings
+from casework.cases.workflow import (
+    advance_stage,
+    record_decision,
+    record_decision_notice,
+    record_findings,
+)
 from casework.errors import AccessDenied, TransitionRefused, ValidationFailed
 from casework.identity.access import can, case_for_user
 from casework.identity.models import StaffUser
@@ -165,6 +170,26 @@ def decision(case_id: int) -> BaseResponse | tuple[str, int]:
         )
 
     return _run(case_id, "decision.record", "decision", action)
+
+
+@blueprint.post("/<int:case_id>/decision/notification")
+@login_required
+def decision_notification(case_id: int) -> BaseResponse | tuple[str, int]:
+    """Record when the subject was notified of the decision (the appeal windows start)."""
+
+    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+        errors: dict[str, str] = {}
+        notified_at = parse_instant(request.form, "subject_notified_at", errors)
+        _check(errors)
+        assert notified_at is not None
+        try:
+            record_decision_notice(db, case, notified_at, user.id, moment)
+        except ValidationFailed as failed:
+            raise ValidationFailed(
+                {"subject_notified_at": "; ".join(failed.errors.values())}
+            ) from None
+
+    return _run(case_id, "decision.notify", "notification", action)
 
 
 @blueprint.post("/<int:case_id>/clock-stops")

@@ -11,18 +11,25 @@ from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import timelines
 from casework.boundary import app_keys
 from casework.cases.clock_models import ClockStop, Extension, RequestStatus, StopReasonCode
 from casework.cases.clocks import extension_reason
 from casework.cases.dashboard import DeadlineState, deadline_state, deadlines_of
-from casework.cases.decision_models import DisciplinaryMeasure, NonDisciplinaryMeasure
+from casework.cases.decision_models import Decision, DisciplinaryMeasure, NonDisciplinaryMeasure
 from casework.cases.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, evidence_of
 from casework.cases.models import Case, Deadline, Finding, Stage
 from casework.cases.services import read_case
 from casework.cases.stages import CLOSING_OUTCOMES, FORWARD
 from casework.cases.steps import STEP_LABELS, step_label
-from casework.cases.timeline import case_guidance
+from casework.cases.timeline import (
+    approved_stops,
+    case_guidance,
+    computed_deadlines,
+    open_stop_starts,
+)
 from casework.cases.workflow import decision_of
+from casework.guidance import AppealAnchor
 from casework.guidance import Stage as GuidanceStage
 from casework.identity.access import can
 from casework.identity.models import StaffUser
@@ -30,11 +37,12 @@ from casework.identity.models import StaffUser
 
 @dataclass(frozen=True)
 class DeadlineLine:
-    """A deadline as shown on the case page."""
+    """A deadline as shown on the case page; `held` while an open clock stop moves it."""
 
     row: Deadline
     title: str
     state: DeadlineState
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,13 +54,71 @@ class ExtensionLine:
     title: str
 
 
+def _as_of_now(row: Deadline, computed: timelines.ComputedDeadline) -> Deadline:
+    # A transient copy (never added to the session): the page shows it, nothing stores it.
+    return Deadline(
+        case_id=row.case_id,
+        key=row.key,
+        starts_at=computed.starts_at,
+        due_at=computed.due_at,
+        amber_at=computed.amber_at,
+        red_at=computed.red_at,
+        ceiling_at=computed.ceiling_at,
+        met_at=computed.met_at,
+        next_alert_at=None,
+    )
+
+
 def _deadline_lines(session: Session, case: Case, now: datetime) -> list[DeadlineLine]:
     guidance = case_guidance(case)
     titles = {rule.key: rule.title for rule in guidance.timelines}
-    return [
-        DeadlineLine(row, titles.get(row.key, row.key), deadline_state(row, now))
-        for row in deadlines_of(session, case)
-    ]
+    rows = deadlines_of(session, case)
+    stops = approved_stops(session, case.id)
+    holding = open_stop_starts(stops)
+    if not holding:
+        return [
+            DeadlineLine(row, titles.get(row.key, row.key), deadline_state(row, now))
+            for row in rows
+        ]
+    # A stop is in force: the stored dates are as of the last change or refresh, and the held
+    # ones have moved since; show where every deadline stands now, without writing anything.
+    live = {computed.key: computed for computed in computed_deadlines(session, case, now, stops)}
+    lines = []
+    for row in rows:
+        computed = live.get(row.key)
+        shown = row if computed is None else _as_of_now(row, computed)
+        held = computed is not None and timelines.held_by_stop(computed, holding)
+        lines.append(
+            DeadlineLine(shown, titles.get(row.key, row.key), deadline_state(shown, now), held)
+        )
+    return sorted(lines, key=lambda line: line.row.due_at)
+
+
+@dataclass(frozen=True)
+class AppealLine:
+    """One appeal window after the decision was notified, with where it stands in words."""
+
+    window: timelines.AppealDeadline
+    open: bool
+    detail: str
+
+
+def _appeal_lines(case: Case, decision: Decision | None, now: datetime) -> list[AppealLine]:
+    if decision is None or decision.notified_at is None:
+        return []
+    windows = timelines.appeal_deadlines(
+        case_guidance(case), AppealAnchor.DECISION_NOTIFIED, decision.notified_at
+    )
+    lines = []
+    for window in windows:
+        last_day = f"{window.last_day:%a %d %b %Y}"
+        if now >= window.closes_at:
+            lines.append(AppealLine(window, False, f"the last day to file was {last_day}"))
+            continue
+        days = (window.last_day - now.date()).days
+        when = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+        lines.append(AppealLine(window, True, f"the last day to file is {when}, {last_day}"))
+    return lines
 
 
 def _options(enum_class: type[enum.Enum]) -> list[tuple[str, str]]:
@@ -91,6 +157,7 @@ def render_case_page(
             select(ClockStop).where(ClockStop.case_id == case.id).order_by(ClockStop.id)
         )
     )
+    decision = decision_of(session, case)
     page = render_template(
         "cases/case.html",
         case=case,
@@ -118,7 +185,8 @@ def render_case_page(
             for rule in guidance.timelines
             if rule.max_extensions > 0
         ],
-        decision=decision_of(session, case),
+        decision=decision,
+        appeal_windows=_appeal_lines(case, decision, now),
         stops=stops,
         extensions=[
             ExtensionLine(e, extension_reason(session, keys, e), titles.get(e.deadline_key, ""))
@@ -132,6 +200,7 @@ def render_case_page(
         may_approve=can(user, "extension.approve", case),
         may_approve_stop=can(user, "clock_stop.approve", case),
         may_decide=can(user, "decision.record", case),
+        may_notify=can(user, "decision.notify", case),
         may_log=can(user, "case.log_step", case),
         may_advance=can(user, "case.advance", case),
         may_request_extension=can(user, "extension.request", case),
