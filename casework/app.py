@@ -50,6 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from casework.api.views import blueprint as api_blueprint
     from casework.web.access import blueprint as access_blueprint
     from casework.web.admin import blueprint as admin_blueprint
+    from casework.web.admin_entities import blueprint as admin_entities_blueprint
     from casework.web.admin_tokens import blueprint as admin_tokens_blueprint
     from casework.web.auth import blueprint as auth_blueprint
     from casework.web.auth import install_auth
@@ -61,15 +62,18 @@ def _register_blueprints(app: Flask) -> None:
     from casework.web.metrics import blueprint as metrics_blueprint
     from casework.web.metrics import init_metrics
     from casework.web.oversight import blueprint as oversight_blueprint
+    from casework.web.portal_access import blueprint as portal_access_blueprint
 
     install_auth(app)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(admin_tokens_blueprint)
+    app.register_blueprint(admin_entities_blueprint)
     app.register_blueprint(access_blueprint)
     app.register_blueprint(cases_blueprint)
     app.register_blueprint(case_actions_blueprint)
     app.register_blueprint(clearcheck_blueprint)
+    app.register_blueprint(portal_access_blueprint)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(home_blueprint)
     init_metrics(app)

@@ -13,6 +13,7 @@ from casework.errors import ConfigError
 PROFILES = ("embedded", "production")
 _DB_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 _BROKER_SCHEMES = ("redis", "rediss", "sqla+sqlite", "memory")
+DEFAULT_PORTAL_EXIT_URL = "https://www.un.org/en/"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Settings:
     session_absolute_hours: int = 12
     base_url: str = "http://127.0.0.1:5000"
     log_level: str = "INFO"
+    portal_exit_url: str = DEFAULT_PORTAL_EXIT_URL
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -75,6 +77,21 @@ def _check_broker_url(url: str) -> str:
         parts = urlsplit(url)
         if not parts.hostname:
             raise ConfigError("CASEWORK_BROKER_URL must name the Redis host: redis://host:6379/0")
+    return url
+
+
+def _check_exit_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        absolute = parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:
+        absolute = False
+    unsafe = any(ch.isspace() or ch in "\"'<>\\" or ord(ch) < 32 for ch in url)
+    if not absolute or unsafe:
+        raise ConfigError(
+            f"CASEWORK_PORTAL_EXIT_URL must be an absolute https:// URL "
+            f"(e.g. {DEFAULT_PORTAL_EXIT_URL}), got {url!r}"
+        )
     return url
 
 
@@ -136,4 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_absolute_hours=_int_setting(env, "CASEWORK_SESSION_ABSOLUTE_HOURS", 12),
         base_url=env.get("CASEWORK_BASE_URL", "http://127.0.0.1:5000"),
         log_level=env.get("CASEWORK_LOG_LEVEL", "INFO").upper(),
+        portal_exit_url=_check_exit_url(
+            env.get("CASEWORK_PORTAL_EXIT_URL") or DEFAULT_PORTAL_EXIT_URL
+        ),
     )

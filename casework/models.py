@@ -11,7 +11,7 @@ from casework.clearcheck import models as clearcheck_models
 from casework.identity import models as identity_models
 from casework.notifications import models as notification_models
 from casework.oversight import models as oversight_models
-from casework.portal import models as portal_models
+from casework.receipts import models as receipt_models
 from casework.statistics import models as statistics_models
 from casework.system import models as system_models
 
@@ -25,7 +25,7 @@ __all__ = [
     "identity_models",
     "notification_models",
     "oversight_models",
-    "portal_models",
+    "receipt_models",
     "statistics_models",
     "system_models",
 ]

@@ -58,7 +58,8 @@ def delivery() -> Delivery:
         mailer=SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_sender),
         sms=sms,
         portal_url=f"{base}/portal",
-        sign_in_url=f"{base}/login",
+        sign_in_url=f"{base}/sign-in",
         message_id_domain=urlsplit(base).hostname or "casework.invalid",
         policy=relay_policy(),
+        cases_url=f"{base}/cases",
     )

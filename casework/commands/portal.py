@@ -10,7 +10,7 @@ from casework.boundary import app_keys, now, session
 from casework.cases.models import Party, PartyRole
 from casework.errors import NotFound
 from casework.identity.models import StaffUser
-from casework.portal.access import reissue_portal_access
+from casework.receipts.credentials import IDENTITY_CHECKS, reissue_portal_access
 
 
 @click.group("portal")
@@ -21,23 +21,41 @@ def portal_group() -> None:
 @portal_group.command("reissue")
 @click.argument("case_id", type=int)
 @click.option("--by", "username", required=True, help="The staff member who checked identity.")
+@click.option(
+    "--checked",
+    "identity_check",
+    required=True,
+    type=click.Choice(IDENTITY_CHECKS),
+    help="How the person's identity was checked offline.",
+)
 @with_appcontext
-def reissue_command(case_id: int, username: str) -> None:
+def reissue_command(case_id: int, username: str, identity_check: str) -> None:
     """Revoke the old code and passphrase of a case's affected person and print new ones once."""
     db = session()
     actor = db.scalar(select(StaffUser).where(StaffUser.username == username))
     if actor is None or not actor.is_active:
         raise click.ClickException("no active staff user by that name")
     party_id = db.scalar(
-        select(Party.id).where(Party.case_id == case_id, Party.role == PartyRole.AFFECTED)
+        select(Party.id)
+        .where(Party.case_id == case_id, Party.role == PartyRole.AFFECTED)
+        .order_by(Party.id)
     )
     if party_id is None:
         raise click.ClickException(f"case {case_id} has no affected person on record")
     try:
-        code, passphrase = reissue_portal_access(db, app_keys(), case_id, party_id, actor.id, now())
+        credentials = reissue_portal_access(
+            db,
+            app_keys(),
+            case_id,
+            party_id,
+            actor.id,
+            now(),
+            identity_check=identity_check,
+            source="cli",
+        )
     except NotFound:
         raise click.ClickException(f"case {case_id} not found") from None
     db.commit()
     click.echo("Hand these over in person; they are shown once and never stored in clear.")
-    click.echo(f"receipt code: {code}")
-    click.echo(f"passphrase:   {passphrase}")
+    click.echo(f"receipt code: {credentials.code}")
+    click.echo(f"passphrase:   {credentials.passphrase}")

@@ -67,7 +67,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "extension.approve": frozenset({Role.SUPERVISOR}),
     "clock_stop.approve": frozenset({Role.SUPERVISOR}),
     "decision.record": frozenset({Role.DECISION_MAKER}),
+    # The case team who deal with the affected person; decision makers and heads do not.
+    "portal.reissue": frozenset({Role.INTAKE_OFFICER, Role.INVESTIGATOR, Role.SUPERVISOR}),
+    "decision.notify": frozenset({Role.DECISION_MAKER}),
     "admin.manage": frozenset({Role.ADMINISTRATOR}),
+    # An entity's timeline settings: no case content, so administrators may; its head may too.
+    "guidance.adopt": frozenset({Role.ADMINISTRATOR, Role.HEAD_OF_ENTITY}),
+    "holidays.manage": frozenset({Role.ADMINISTRATOR, Role.HEAD_OF_ENTITY}),
 }
 # Which entity roles may hold which role on a case.
 _ASSIGNABLE: dict[AssignmentRole, frozenset[Role]] = {

@@ -22,18 +22,22 @@ from casework.errors import CaseworkError, KeyUnavailable
 from casework.identity.models import StaffUser
 from casework.keys.services import Keys, open_case_cipher
 from casework.notifications.channels import ChannelError, Envelope, Mailer, SmsGateway
+from casework.notifications.digests import held_for_digest
 from casework.notifications.models import (
     Disclosure,
     DisclosureStatus,
     Outbox,
     OutboxKind,
     OutboxStatus,
+    StaffDigest,
     SubjectNotice,
 )
 from casework.notifications.outbox import RelayPolicy, claim, mark_retry, mark_sent
 from casework.notifications.rendering import (
+    language_or_default,
     milestone_substance,
     render_alert,
+    render_digest,
     render_notice,
     subject_notice_substance,
 )
@@ -53,6 +57,8 @@ class Delivery:
     sign_in_url: str
     message_id_domain: str
     policy: RelayPolicy
+    # Where staff open a case (digests link to `<cases_url>/<id>`); empty: no links.
+    cases_url: str = ""
 
 
 def message_id(outbox_id: int, domain: str) -> str:
@@ -76,7 +82,8 @@ def _store_notice_substance(
     if notice.body_ct is not None:
         return
     cipher = open_case_cipher(session, delivery.keys, notice.case_id)
-    notice.body_ct = cipher.encrypt("subject_notices", "body", subject_notice_substance(language))
+    text = subject_notice_substance(language, notice.kind, notice.key, notice.closes_at)
+    notice.body_ct = cipher.encrypt("subject_notices", "body", text)
 
 
 def _party_address(session: Session, delivery: Delivery, party: Party, channel: str) -> str | None:
@@ -162,18 +169,26 @@ def _deliver_subject_notice(
     if notice is None or party is None:
         row.status = OutboxStatus.CANCELLED
         return "cancelled"
-    _store_notice_substance(session, delivery, notice, "en")
-    address = _party_address(session, delivery, party, "email") if row.channel else None
-    if address is None:
+    pref = preference_for(session, party.id)
+    language = language_or_default(pref.language if pref is not None else None)
+    _store_notice_substance(session, delivery, notice, language)
+    if row.channel is not None and pref is not None:
+        if row.channel not in safe_channels(pref, party):
+            # The channel was marked unsafe or dropped since: the portal still has the notice.
+            row.status = OutboxStatus.CANCELLED
+            return "withheld"
+        later = quiet_until(pref, now)
+        if later is not None:
+            row.status = OutboxStatus.PENDING
+            row.attempts -= 1
+            row.next_attempt_at = later
+            return "deferred"
+    address = _party_address(session, delivery, party, row.channel) if row.channel else None
+    if row.channel is None or address is None:
         mark_sent(row, now)
         return "portal"
-    _send(
-        delivery,
-        "email",
-        Envelope(address, message_id(row.id, delivery.message_id_domain)),
-        "en",
-        staff=False,
-    )
+    envelope = Envelope(address, message_id(row.id, delivery.message_id_domain))
+    _send(delivery, row.channel, envelope, language, staff=False)
     mark_sent(row, now)
     return "sent"
 
@@ -183,8 +198,29 @@ def _deliver_alert(session: Session, delivery: Delivery, row: Outbox, now: datet
     if user is None or not user.is_active:
         row.status = OutboxStatus.CANCELLED
         return "cancelled"
+    if held_for_digest(session, user.id, row.ref_id):
+        # Amber for a person on the daily digest: the digest carries it, no e-mail now.
+        row.status = OutboxStatus.CANCELLED
+        return "digest"
     envelope = Envelope(user.email, message_id(row.id, delivery.message_id_domain))
     _send(delivery, "email", envelope, "en", staff=True)
+    mark_sent(row, now)
+    return "sent"
+
+
+def _deliver_digest(session: Session, delivery: Delivery, row: Outbox, now: datetime) -> str:
+    user = session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
+    digest = session.get(StaffDigest, row.ref_id) if row.ref_id else None
+    if user is None or not user.is_active or digest is None:
+        row.status = OutboxStatus.CANCELLED
+        return "cancelled"
+    base = delivery.cases_url.rstrip("/")
+    links = [f"{base}/{i}" for i in digest.case_ids.split(",") if i] if base else []
+    counts = {"amber": digest.amber, "red": digest.red, "ceiling": digest.ceiling}
+    notice = render_digest("en", delivery.sign_in_url, counts, links)
+    delivery.mailer.send(
+        Envelope(user.email, message_id(row.id, delivery.message_id_domain)), notice
+    )
     mark_sent(row, now)
     return "sent"
 
@@ -206,6 +242,7 @@ _HANDLERS: dict[OutboxKind, Callable[[Session, Delivery, Outbox, datetime], str]
     OutboxKind.SUBJECT_NOTICE: _deliver_subject_notice,
     OutboxKind.ALERT: _deliver_alert,
     OutboxKind.DRAFT: _deliver_draft,
+    OutboxKind.DIGEST: _deliver_digest,
 }
 
 

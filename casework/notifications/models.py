@@ -7,7 +7,7 @@ content-free notice and sends it. Substance is stored encrypted per case (`_ct` 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,6 +33,7 @@ class OutboxKind(enum.Enum):
     NOTICE = "notice"
     ALERT = "alert"
     SUBJECT_NOTICE = "subject_notice"
+    DIGEST = "digest"
 
 
 class DisclosureStatus(enum.Enum):
@@ -182,6 +183,25 @@ class NotificationPreference(Base):
         ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
     )
     daily_digest: Mapped[bool] = mapped_column(default=False)
+
+
+class StaffDigest(Base):
+    """One staff member's daily digest: unique per (person, day), so a rerun writes nothing."""
+
+    __tablename__ = "staff_digests"
+    __table_args__ = (UniqueConstraint("staff_user_id", "digest_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    digest_date: Mapped[date]
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    amber: Mapped[int] = mapped_column(default=0)
+    red: Mapped[int] = mapped_column(default=0)
+    ceiling: Mapped[int] = mapped_column(default=0)
+    # Comma-separated ids of the cases the alerts concern (ids only, for links).
+    case_ids: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
 
 
 class RetentionRun(Base):

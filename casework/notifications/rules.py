@@ -310,7 +310,12 @@ def add_subject_notice(
     closes_at: datetime | None,
     now: datetime,
 ) -> SubjectNotice | None:
-    """Record a due-process notice to the subject and queue a content-free e-mail; once only."""
+    """Record a due-process notice to the subject and queue a content-free notice per channel.
+
+    Once only. Due process is owed whatever the subject's consent, so consent is not checked;
+    their chosen channels that are still safe are used (e-mail by default when none is
+    recorded), and a notice without any channel is read in the portal only.
+    """
     exists = session.scalar(
         select(SubjectNotice.id).where(
             SubjectNotice.case_id == case.id,
@@ -326,17 +331,26 @@ def add_subject_notice(
     )
     session.add(notice)
     session.flush()
-    channel = "email" if party.email_ct is not None else None
-    add_outbox(
-        session,
-        OutboxKind.SUBJECT_NOTICE,
-        now,
-        case_id=case.id,
-        ref_id=notice.id,
-        channel=channel,
-        party_id=party.id,
-    )
+    channels: list[str | None] = [*subject_channels(session, party)]
+    for channel in channels or [None]:
+        add_outbox(
+            session,
+            OutboxKind.SUBJECT_NOTICE,
+            now,
+            case_id=case.id,
+            ref_id=notice.id,
+            channel=channel,
+            party_id=party.id,
+        )
     return notice
+
+
+def subject_channels(session: Session, party: Party) -> list[str]:
+    """The subject's chosen, safe channels with an address; e-mail if nothing was chosen."""
+    pref = preference_for(session, party.id)
+    if pref is None:
+        return ["email"] if party.email_ct is not None else []
+    return safe_channels(pref, party)
 
 
 def apply_subject_notices(

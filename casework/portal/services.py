@@ -22,7 +22,7 @@ from casework.identity.models import Entity
 from casework.keys.services import Keys, open_case_cipher
 from casework.notifications.models import ContactPreference, Disclosure, DisclosureStatus
 from casework.notifications.rules import has_consent, preference_for, set_contact_preference
-from casework.portal.access import Credentials, issue_portal_access
+from casework.receipts.credentials import Credentials, issue_portal_access
 
 MESSAGE_STEP = StepKind.MESSAGE_FROM_AFFECTED.value
 RETALIATION_STEP = StepKind.RETALIATION_REPORT.value

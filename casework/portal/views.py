@@ -27,10 +27,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from casework.boundary import app_keyring, app_keys, app_settings, now, session
 from casework.errors import ValidationFailed
-from casework.portal import access, services
+from casework.portal import services
 from casework.portal.catalogue import LANGUAGE_NAMES, LANGUAGES, best_language, direction, translate
 from casework.portal.forms import FormRejected, read_choices, read_message, read_report
-from casework.portal.models import PortalSession
+from casework.receipts import sessions as access
+from casework.receipts.models import PortalSession
 
 blueprint = Blueprint(
     "portal",
@@ -44,17 +45,13 @@ SESSION_COOKIE = "cw_portal"
 PRE_COOKIE = "cw_portal_pre"
 LANG_COOKIE = "cw_portal_lang"
 CSRF_FIELD = "csrf_token"
-DEFAULT_EXIT_URL = "https://www.un.org/en/"
 NOTICES = frozenset({"message_sent", "retaliation_sent", "saved", "signed_out", "expired"})
 CSRF_EXEMPT_ENDPOINTS = frozenset({"portal.quick_exit", "portal.static"})
 
 
 def exit_url() -> str:
-    """The neutral site the quick-exit control leaves for (PORTAL_EXIT_URL configures it)."""
-    configured = current_app.config.get("PORTAL_EXIT_URL") or app_settings().extra.get(
-        "CASEWORK_PORTAL_EXIT_URL"
-    )
-    return str(configured or DEFAULT_EXIT_URL)
+    """The neutral site the quick-exit control leaves for (CASEWORK_PORTAL_EXIT_URL)."""
+    return app_settings().portal_exit_url
 
 
 def _signed_in() -> PortalSession | None:

@@ -47,6 +47,7 @@ from casework.identity.signin import (
     totp_box,
     touch_session,
 )
+from casework.notifications.digests import digest_enabled, set_daily_digest
 
 SESSION_COOKIE = "casework_staff"
 PRE_SESSION_COOKIE = "casework_pre"
@@ -317,11 +318,38 @@ def sign_out() -> BaseResponse:
     return response
 
 
+DIGEST_CHOICES = {"on": True, "off": False}
+
+
+def _account_page(status: int = 200, digest_error: str | None = None) -> tuple[str, int]:
+    user = current_user()
+    page = render_template(
+        "auth/account.html",
+        user=user,
+        digest=digest_enabled(session(), user.id),
+        digest_saved=request.args.get("saved") == "digest",
+        digest_error=digest_error,
+    )
+    return page, status
+
+
 @blueprint.get("/account")
 @login_required
-def account() -> str:
-    """Show the account page: change password, recovery codes."""
-    return render_template("auth/account.html", user=current_user())
+def account() -> tuple[str, int]:
+    """Show the account page: change password, recovery codes, the daily digest choice."""
+    return _account_page()
+
+
+@blueprint.post("/account/digest")
+@login_required
+def account_digest() -> BaseResponse | tuple[str, int]:
+    """Opt in to or out of the daily digest of amber alerts; audited, nothing else changes."""
+    choice = DIGEST_CHOICES.get(request.form.get("daily_digest", ""))
+    if choice is None:
+        return _account_page(400, "Choose how you want amber alerts: one by one, or daily.")
+    set_daily_digest(session(), current_user().id, choice, client_address(), now())
+    session().commit()
+    return redirect(url_for("auth.account", saved="digest"), code=303)
 
 
 @blueprint.post("/account/password")

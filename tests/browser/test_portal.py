@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +43,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         name = entity.name
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PORTAL_EXIT_URL"] = f"{url}/healthz"
+    # The real setting accepts https:// only; the local test server speaks plain http.
+    settings = app.extensions["casework.settings"]
+    app.extensions["casework.settings"] = replace(settings, portal_exit_url=f"{url}/healthz")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(url, name)

@@ -31,6 +31,10 @@ def _env(instance: Path, **extra: str) -> dict[str, str]:
         ({"CASEWORK_DATABASE_URL": "oracle://x/y"}, "CASEWORK_DATABASE_URL has scheme 'oracle'"),
         ({"CASEWORK_BROKER_URL": "kafka://x"}, "CASEWORK_BROKER_URL has scheme 'kafka'"),
         ({"CASEWORK_PROFILE": "production"}, "must be set for the production profile"),
+        (
+            {"CASEWORK_PORTAL_EXIT_URL": "http://news.example.org/"},
+            "CASEWORK_PORTAL_EXIT_URL must be an absolute https:// URL",
+        ),
     ],
 )
 def test_start_up_errors_are_one_clear_line(

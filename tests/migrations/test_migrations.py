@@ -99,3 +99,32 @@ def test_downgrade_of_latest_revision_keeps_earlier_data(empty_app: Flask) -> No
         assert count == 1
         name = db.session.scalar(select(Base.metadata.tables["entities"].c.code))
         assert name == "KEEP"
+
+
+def _insert_outbox(kind: str) -> None:
+    db.session.execute(
+        text(
+            "INSERT INTO outbox (kind, status, attempts, created_at, next_attempt_at) "
+            "VALUES (:kind, 'pending', 0, :now, :now)"
+        ),
+        {"kind": kind, "now": NOW},
+    )
+    db.session.commit()
+
+
+def test_digest_outbox_kind_exists_at_head_and_leaves_with_its_revision(empty_app: Flask) -> None:
+    with empty_app.app_context():
+        upgrade()
+        _insert_outbox("digest")
+        with pytest.raises(Exception, match=r"ck_outbox_outbox_kind|CHECK constraint"):
+            _insert_outbox("carrier_pigeon")
+        db.session.rollback()
+        downgrade(revision="a414a29df2d9")
+        assert db.session.scalar(text("SELECT count(*) FROM outbox")) == 0
+        assert "staff_digests" not in inspect(db.engine).get_table_names()
+        with pytest.raises(Exception, match=r"ck_outbox_outbox_kind|CHECK constraint"):
+            _insert_outbox("digest")
+        db.session.rollback()
+        _insert_outbox("alert")
+        upgrade()
+        assert db.session.scalar(text("SELECT count(*) FROM outbox WHERE kind = 'alert'")) == 1

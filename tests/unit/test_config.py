@@ -18,6 +18,18 @@ def test_embedded_defaults_need_no_server(tmp_path: Path) -> None:
     assert settings.keyring_path == tmp_path / "keyring.json"
 
 
+def test_portal_exit_url_defaults_to_a_neutral_site_and_can_be_set(tmp_path: Path) -> None:
+    default = load_settings({"CASEWORK_INSTANCE": str(tmp_path)})
+    assert default.portal_exit_url == "https://www.un.org/en/"
+    chosen = load_settings(
+        {
+            "CASEWORK_INSTANCE": str(tmp_path),
+            "CASEWORK_PORTAL_EXIT_URL": "https://weather.example.org/today?city=geneva",
+        }
+    )
+    assert chosen.portal_exit_url == "https://weather.example.org/today?city=geneva"
+
+
 def test_production_normalises_the_postgres_driver() -> None:
     settings = load_settings(
         {
@@ -45,6 +57,12 @@ def test_production_normalises_the_postgres_driver() -> None:
         ({"CASEWORK_PROFILE": "staging"}, "must be one of embedded, production"),
         ({"CASEWORK_SMTP_PORT": "twenty"}, "CASEWORK_SMTP_PORT must be a whole number"),
         ({"CASEWORK_COOKIE_SECURE": "maybe"}, "must be true or false"),
+        ({"CASEWORK_PORTAL_EXIT_URL": "http://www.un.org/"}, "must be an absolute https:// URL"),
+        ({"CASEWORK_PORTAL_EXIT_URL": "/elsewhere"}, "CASEWORK_PORTAL_EXIT_URL must be"),
+        ({"CASEWORK_PORTAL_EXIT_URL": "https://"}, "CASEWORK_PORTAL_EXIT_URL must be"),
+        ({"CASEWORK_PORTAL_EXIT_URL": "javascript:alert(1)"}, "CASEWORK_PORTAL_EXIT_URL must be"),
+        ({"CASEWORK_PORTAL_EXIT_URL": "https://x.org/\n<b>"}, "CASEWORK_PORTAL_EXIT_URL must be"),
+        ({"CASEWORK_PORTAL_EXIT_URL": "https://[::1"}, "CASEWORK_PORTAL_EXIT_URL must be"),
     ],
 )
 def test_bad_settings_name_the_variable_and_the_fix(env: dict[str, str], message: str) -> None:

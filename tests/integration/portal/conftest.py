@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from casework.cases.models import Case, Party, PartyRole
 from casework.identity.passwords import set_cost
 from casework.keys.services import Keys
-from casework.portal.access import Credentials, issue_portal_access
+from casework.receipts.credentials import Credentials, issue_portal_access
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

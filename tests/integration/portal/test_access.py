@@ -11,18 +11,15 @@ from sqlalchemy.orm import Session
 from casework.audit.models import AuditEntry
 from casework.identity.models import Role
 from casework.keys.services import Keys
-from casework.portal.access import (
-    ABSOLUTE,
-    IDLE,
-    load_session,
+from casework.receipts.credentials import (
     new_passphrase,
     new_receipt_code,
     normalise_code,
     reissue_portal_access,
-    sign_in,
 )
-from casework.portal.models import PortalAccess
-from casework.portal.wordlist import WORDS
+from casework.receipts.models import PortalAccess
+from casework.receipts.sessions import ABSOLUTE, IDLE, load_session, sign_in
+from casework.receipts.wordlist import WORDS
 from tests.factories import make_case, make_entity, make_staff
 from tests.integration.portal.conftest import Portal, affected_party, give_access
 
@@ -114,14 +111,23 @@ def test_reissue_revokes_old_credentials_and_sessions(
     token = sign_in(session, keys, old.code, old.passphrase, "x", now).token
     assert token is not None
     party = affected_party(case)
-    code, passphrase = reissue_portal_access(session, keys, case.id, party.id, officer.id, now)
+    new = reissue_portal_access(
+        session,
+        keys,
+        case.id,
+        party.id,
+        officer.id,
+        now,
+        identity_check="in_person",
+        source="test",
+    )
     assert load_session(session, token, now) is None
     assert sign_in(session, keys, old.code, old.passphrase, "y", now).token is None
-    assert sign_in(session, keys, code, passphrase, "y", now).token is not None
+    assert sign_in(session, keys, new.code, new.passphrase, "y", now).token is not None
     rows = list(session.scalars(select(PortalAccess).where(PortalAccess.case_id == case.id)))
     assert len(rows) == 2 and sum(r.revoked_at is None for r in rows) == 1
     audited = session.scalars(select(AuditEntry.action).where(AuditEntry.case_id == case.id))
-    assert "portal.reissue" in list(audited)
+    assert "portal.reissue.in_person" in list(audited)
 
 
 def test_posts_without_the_portal_csrf_token_are_refused(

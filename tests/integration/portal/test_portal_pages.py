@@ -14,8 +14,8 @@ from casework.cases.events import CaseEvent, listen, unlisten
 from casework.cases.models import Case, CaseStep, Deadline, PartyRole, Stage
 from casework.keys.services import Keys, open_case_cipher
 from casework.notifications.models import ContactPreference, Disclosure, DisclosureStatus
-from casework.portal.access import Credentials
 from casework.portal.catalogue import CATALOGUES
+from casework.receipts.credentials import Credentials
 from tests.factories import make_case, make_entity
 from tests.integration.notifications.helpers import fire
 from tests.integration.portal.conftest import Portal, affected_party, give_access

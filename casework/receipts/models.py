@@ -1,4 +1,4 @@
-"""Portal records: access credentials, server-side portal sessions, sign-in throttling.
+"""Portal credential records: receipt codes, server-side portal sessions, sign-in throttling.
 
 No personal data is stored here: the receipt code is kept only as a blind index, the passphrase
 only as an Argon2id hash, the session token only as a SHA-256 hash, the client address only as

@@ -1,4 +1,4 @@
-"""Portal access: receipt codes and passphrases, server-side sessions, sign-in throttling.
+"""Portal sign-in with a receipt code and passphrase: throttling, server-side sessions, cleanup.
 
 Flush, never commit; `now` is passed in. A wrong code and a wrong passphrase are
 indistinguishable: same answer, and one Argon2 verification either way.
@@ -12,35 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from casework.audit.services import record_audit
-from casework.cases.models import Party
-from casework.errors import NotFound
 from casework.identity.passwords import hash_password, verify_password
 from casework.keys.services import Keys
-from casework.portal.models import PortalAccess, PortalFailure, PortalSession
-from casework.portal.wordlist import WORDS
+from casework.receipts.credentials import normalise_passphrase, receipt_index
+from casework.receipts.models import PortalAccess, PortalFailure, PortalSession
 
-RECEIPT_INDEX = "portal_receipt"
 CLIENT_INDEX = "portal_client"
-# Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 16
-PASSPHRASE_WORDS = 6
 IDLE = timedelta(minutes=20)
 ABSOLUTE = timedelta(hours=2)
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A receipt code and passphrase in clear: shown once, never stored."""
-
-    code: str
-    passphrase: str
 
 
 @dataclass(frozen=True)
@@ -52,93 +36,12 @@ class SignInResult:
     retry_after_seconds: int = 0
 
 
-def new_receipt_code() -> str:
-    """Return a random receipt code of 16 base32 characters in groups of four (80 bits)."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+@dataclass(frozen=True)
+class CleanupReport:
+    """What one cleanup run deleted: counts only."""
 
-
-def new_passphrase() -> str:
-    """Return six random words from the built-in wordlist."""
-    return " ".join(secrets.choice(WORDS) for _ in range(PASSPHRASE_WORDS))
-
-
-def normalise_code(code: str) -> str:
-    """Canonical form of a typed receipt code: upper case, no separators, look-alikes mapped."""
-    text = "".join(ch for ch in code.upper() if ch.isalnum())
-    return text.translate(str.maketrans("OIL", "011"))
-
-
-def normalise_passphrase(passphrase: str) -> str:
-    """Canonical form of a typed passphrase: lower case words separated by single spaces."""
-    return " ".join(passphrase.lower().split())
-
-
-def receipt_index(keys: Keys, code: str) -> str:
-    """Return the blind index of a receipt code."""
-    return keys.blind_index.compute(RECEIPT_INDEX, normalise_code(code))
-
-
-def issue_portal_access(
-    session: Session,
-    keys: Keys,
-    case_id: int,
-    party_id: int,
-    actor_id: int | None,
-    now: datetime,
-) -> Credentials:
-    """Create a receipt code and passphrase for a party of a case; return them in clear once."""
-    code = new_receipt_code()
-    passphrase = new_passphrase()
-    session.add(
-        PortalAccess(
-            case_id=case_id,
-            party_id=party_id,
-            receipt_index=receipt_index(keys, code),
-            passphrase_hash=hash_password(normalise_passphrase(passphrase)),
-            issued_at=now,
-            issued_by=actor_id,
-        )
-    )
-    session.flush()
-    return Credentials(code, passphrase)
-
-
-def reissue_portal_access(
-    session: Session,
-    keys: Keys,
-    case_id: int,
-    party_id: int,
-    actor_id: int,
-    now: datetime,
-) -> tuple[str, str]:
-    """Revoke a party's portal credentials and sessions; issue new ones (identity checked offline)."""
-    party = session.get(Party, party_id)
-    if party is None or party.case_id != case_id:
-        raise NotFound(f"party {party_id} of case {case_id}")
-    revoked = list(
-        session.scalars(
-            select(PortalAccess).where(
-                PortalAccess.case_id == case_id,
-                PortalAccess.party_id == party_id,
-                PortalAccess.revoked_at.is_(None),
-            )
-        )
-    )
-    for access in revoked:
-        access.revoked_at = now
-    session.execute(
-        update(PortalSession)
-        .where(
-            PortalSession.case_id == case_id,
-            PortalSession.party_id == party_id,
-            PortalSession.ended_at.is_(None),
-        )
-        .values(ended_at=now)
-    )
-    credentials = issue_portal_access(session, keys, case_id, party_id, actor_id, now)
-    record_audit(session, actor_id, "portal.reissue", case_id, "staff", now)
-    return credentials.code, credentials.passphrase
+    sessions: int
+    failures: int
 
 
 @cache
@@ -254,3 +157,28 @@ def failure_count(session: Session, key: str, now: datetime) -> int:
         .where(PortalFailure.key == key, PortalFailure.at > now - FAILURE_WINDOW)
     )
     return int(count or 0)
+
+
+def purge_portal_records(session: Session, now: datetime) -> CleanupReport:
+    """Delete ended or expired portal sessions and failures older than the throttling window."""
+    sessions = session.execute(
+        delete(PortalSession)
+        .where(
+            or_(
+                PortalSession.ended_at.is_not(None),
+                PortalSession.last_seen_at < now - IDLE,
+                PortalSession.created_at < now - ABSOLUTE,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    failures = session.execute(
+        delete(PortalFailure)
+        .where(PortalFailure.at <= now - FAILURE_WINDOW)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return CleanupReport(
+        sessions=int(getattr(sessions, "rowcount", 0) or 0),
+        failures=int(getattr(failures, "rowcount", 0) or 0),
+    )
