@@ -3,6 +3,7 @@
 
 python3 dev.py up      start the demo stack (web, worker, beat) on the embedded default
 python3 dev.py test    run every check and the whole test suite
+python3 dev.py bench   run the benchmarks (PostgreSQL and Redis; --quick for a short run)
 python3 dev.py help    list every target
 """
 
@@ -83,13 +84,25 @@ def target_check() -> None:
     _run(str(BIN / "lint-imports"))
 
 
+def target_bench() -> None:
+    """Measure every figure against its same-run baseline on PostgreSQL and Redis (table + JSON)."""
+    ensure_venv()
+    os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "bench", *sys.argv[2:]])  # noqa: S606
+
+
 def target_help() -> None:
     """List the targets."""
     for name, function in TARGETS.items():
         print(f"  python3 dev.py {name:<6} {function.__doc__}")
 
 
-TARGETS = {"up": target_up, "test": target_test, "check": target_check, "help": target_help}
+TARGETS = {
+    "up": target_up,
+    "test": target_test,
+    "check": target_check,
+    "bench": target_bench,
+    "help": target_help,
+}
 
 if __name__ == "__main__":
     name = sys.argv[1] if len(sys.argv) > 1 else "help"

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from casework.commands.audit import audit_group
+from casework.commands.generate import generate_command
 from casework.commands.identity import (
     demo_code_command,
     sessions_group,
@@ -47,6 +48,7 @@ cli.add_command(demo_code_command)
 cli.add_command(tokens_group)
 cli.add_command(releases_group)
 cli.add_command(portal_group)
+cli.add_command(generate_command)
 
 
 def main() -> None:

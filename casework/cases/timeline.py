@@ -6,6 +6,7 @@ approved extensions) and the guidance version pinned on the case, then upserted 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -112,7 +113,10 @@ def approved_extensions(session: Session, case_id: int) -> list[timelines.Extens
 
 
 def computed_deadlines(
-    session: Session, case: Case, now: datetime
+    session: Session,
+    case: Case,
+    now: datetime,
+    stops: list[timelines.ClockStop] | None = None,
 ) -> list[timelines.ComputedDeadline]:
     """Compute a case's deadlines from its stored facts and pinned guidance, without storing."""
     return timelines.compute_deadlines(
@@ -120,9 +124,34 @@ def computed_deadlines(
         entity_calendar(session, case.entity_id),
         event_times(session, case.id),
         now,
-        stops=approved_stops(session, case.id),
+        stops=approved_stops(session, case.id) if stops is None else stops,
         extensions=approved_extensions(session, case.id),
     )
+
+
+def open_stop_starts(stops: list[timelines.ClockStop]) -> list[datetime]:
+    """Return when each approved clock stop still in force began."""
+    return [stop.started_at for stop in stops if stop.ended_at is None]
+
+
+def open_stop_starts_by_case(
+    session: Session, case_ids: Iterable[int]
+) -> dict[int, list[datetime]]:
+    """Return, per case, when each approved clock stop still in force began (cases given only)."""
+    wanted = sorted(set(case_ids))
+    starts: dict[int, list[datetime]] = {}
+    if not wanted:
+        return starts
+    rows = session.execute(
+        select(ClockStop.case_id, ClockStop.started_at).where(
+            ClockStop.case_id.in_(wanted),
+            ClockStop.status == RequestStatus.APPROVED,
+            ClockStop.ended_at.is_(None),
+        )
+    )
+    for case_id, started_at in rows:
+        starts.setdefault(case_id, []).append(started_at)
+    return starts
 
 
 def _alerted_before(row: Deadline) -> set[timelines.Threshold]:
@@ -136,15 +165,26 @@ def _alerted_before(row: Deadline) -> set[timelines.Threshold]:
     return {threshold for threshold, at in instants.items() if at < row.next_alert_at}
 
 
-def recompute_deadlines(session: Session, case: Case, now: datetime) -> list[Deadline]:
-    """Recompute a case's deadlines and upsert its Deadline rows, keeping alerted thresholds."""
+def recompute_deadlines(
+    session: Session, case: Case, now: datetime, *, rearm: bool = False
+) -> list[Deadline]:
+    """Recompute a case's deadlines and upsert its Deadline rows, keeping alerted thresholds.
+
+    A deadline held by an open clock stop gets no next alert (the scan never sees it). `rearm`
+    (a stop just ended) re-arms unmet deadlines that had none: a held one resumes, and one
+    fully alerted is scanned once more, harmlessly, since an alert is unique per threshold.
+    """
     existing = {
         row.key: row for row in session.scalars(select(Deadline).where(Deadline.case_id == case.id))
     }
+    stops = approved_stops(session, case.id)
+    holding = open_stop_starts(stops)
     rows = []
-    for computed in computed_deadlines(session, case, now):
+    for computed in computed_deadlines(session, case, now, stops):
         row = existing.get(computed.key)
         alerted = _alerted_before(row) if row is not None else set()
+        if rearm and row is not None and row.next_alert_at is None and row.met_at is None:
+            alerted = set()
         if row is None:
             row = Deadline(case_id=case.id, key=computed.key)
             session.add(row)
@@ -154,7 +194,12 @@ def recompute_deadlines(session: Session, case: Case, now: datetime) -> list[Dea
         row.red_at = computed.red_at
         row.ceiling_at = computed.ceiling_at
         row.met_at = computed.met_at
-        row.next_alert_at = timelines.next_alert_at(computed, alerted)
+        row.next_alert_at = (
+            None
+            # A closed case raises no alert: clearing its rows keeps them out of the scan's index.
+            if case.closed_at is not None or timelines.held_by_stop(computed, holding)
+            else timelines.next_alert_at(computed, alerted)
+        )
         rows.append(row)
     session.flush()
     return rows

@@ -12,8 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from casework.cases.models import Case, Deadline, Party
+from casework.cases.models import Case, Party
 from casework.guidance import load_version
+
+# The deadline scan is set-based and lives in its own module; re-exported for the tasks.
+from casework.notifications.alert_scan import scan_deadline_alerts
 from casework.notifications.models import (
     DeadlineAlert,
     Disclosure,
@@ -24,9 +27,15 @@ from casework.notifications.models import (
 from casework.notifications.outbox import add_outbox
 from casework.notifications.recipients import threshold_recipients
 from casework.notifications.rules import record_disclosure
-from casework.timelines import ComputedDeadline, crossed_thresholds, next_alert_at, next_repeat_due
+from casework.timelines import next_repeat_due
 
 BATCH = 1000
+__all__ = [
+    "alert_overdue_milestones",
+    "raise_alert",
+    "scan_deadline_alerts",
+    "scan_milestones",
+]
 
 
 def raise_alert(
@@ -56,49 +65,6 @@ def raise_alert(
             staff_user_id=user_id,
         )
     return int(alert_id)
-
-
-def _computed(row: Deadline) -> ComputedDeadline:
-    return ComputedDeadline(
-        key=row.key,
-        starts_at=row.starts_at,
-        due_at=row.due_at,
-        amber_at=row.amber_at,
-        red_at=row.red_at,
-        ceiling_at=row.ceiling_at,
-        met_at=row.met_at,
-        extended_by=0,
-        paused=False,
-    )
-
-
-def scan_deadline_alerts(session: Session, now: datetime, batch: int = BATCH) -> int:
-    """Raise every alert due at `now` once, and advance each deadline's next alert time."""
-    raised = 0
-    while True:
-        rows = session.execute(
-            select(Deadline, Case)
-            .join(Case, Case.id == Deadline.case_id)
-            .where(
-                Deadline.next_alert_at <= now,
-                Deadline.met_at.is_(None),
-                Case.closed_at.is_(None),
-            )
-            .order_by(Deadline.next_alert_at, Deadline.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True, of=Deadline)
-        ).all()
-        if not rows:
-            break
-        for deadline, case in rows:
-            computed = _computed(deadline)
-            crossed = crossed_thresholds(computed, now)
-            for threshold in crossed:
-                if raise_alert(session, case, deadline.key, threshold.value, now) is not None:
-                    raised += 1
-            deadline.next_alert_at = next_alert_at(computed, crossed)
-        session.flush()
-    return raised
 
 
 def scan_milestones(session: Session, now: datetime, batch: int = BATCH) -> int:

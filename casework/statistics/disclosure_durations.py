@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from statistics import median
 
 from casework.statistics.disclosure_rounding import PERCENTAGE_MINIMUM, percentage
 
@@ -47,11 +47,43 @@ def summarise_durations(
     publishes its complement, the stages that missed the target must number at least 10 too,
     otherwise "100% within target" would say something about every member of the group.
     """
-    if len(stages) < min_group:
+    return summarise_histogram(Counter(stages), min_group=min_group)
+
+
+def summarise_histogram(
+    stages: Mapping[ClosedStage, int], *, min_group: int = MIN_CLOSED_STAGES
+) -> DurationSummary:
+    """``summarise_durations`` of a group given as how many closed stages share each value."""
+    size = sum(stages.values())
+    if size < min_group:
         return DurationSummary(None, None)
-    middle = median(Fraction(stage.days) for stage in stages)
-    within = sum(1 for stage in stages if stage.days <= stage.target_days)
-    share = percentage(within, len(stages))
-    if len(stages) - within < PERCENTAGE_MINIMUM:
+    days: Counter[int] = Counter()
+    for stage, count in stages.items():
+        days[stage.days] += count
+    middle = histogram_median(days)
+    within = sum(count for stage, count in stages.items() if stage.days <= stage.target_days)
+    share = percentage(within, size)
+    if size - within < PERCENTAGE_MINIMUM:
         share = None
     return DurationSummary(weeks(middle), share)
+
+
+def histogram_median(counts: Mapping[int, int]) -> Fraction:
+    """The median of values given with their counts: exactly ``statistics.median`` of them."""
+    size = sum(counts.values())
+    if size <= 0:
+        raise ValueError("no median of an empty group")
+    # statistics.median takes the middle item, or the mean of the two middle items.
+    wanted = sorted({(size - 1) // 2, size // 2})
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+        if not wanted:
+            break
+    if len(found) == 1:
+        return Fraction(found[0])
+    return Fraction(found[0] + found[1], 2)

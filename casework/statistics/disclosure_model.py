@@ -97,15 +97,35 @@ class CountTable:
         pairs: Iterable[tuple[str, str]],
     ) -> CountTable:
         """Count ``(row label, column label)`` pairs, one per case or stage, into a table."""
-        tally = Counter(pairs)
+        return cls.from_counts(
+            title=title,
+            population=population,
+            row_dimension=row_dimension,
+            column_dimension=column_dimension,
+            row_labels=row_labels,
+            column_labels=column_labels,
+            counts=Counter(pairs),
+        )
+
+    @classmethod
+    def from_counts(
+        cls,
+        *,
+        title: str,
+        population: str,
+        row_dimension: str,
+        column_dimension: str,
+        row_labels: Sequence[str],
+        column_labels: Sequence[str],
+        counts: Mapping[tuple[str, str], int],
+    ) -> CountTable:
+        """A table from counts already tallied by ``(row label, column label)``."""
+        tally = {pair: count for pair, count in counts.items() if count}
         unknown = {
             pair for pair in tally if pair[0] not in row_labels or pair[1] not in column_labels
         }
         if unknown:
             raise ValueError(f"{len(unknown)} label pair(s) outside the table: pool labels first")
-        counts = tuple(
-            tuple(tally[(row, column)] for column in column_labels) for row in row_labels
-        )
         return cls(
             title=title,
             population=population,
@@ -113,7 +133,9 @@ class CountTable:
             column_dimension=column_dimension,
             row_labels=tuple(row_labels),
             column_labels=tuple(column_labels),
-            counts=counts,
+            counts=tuple(
+                tuple(tally.get((row, column), 0) for column in column_labels) for row in row_labels
+            ),
         )
 
     @cached_property

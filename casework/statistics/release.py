@@ -36,16 +36,14 @@ from casework.statistics.disclosure_serialise import (
 from casework.statistics.disclosure_suppression import protect_tables
 from casework.statistics.models import SYSTEM_SCOPE, Release
 from casework.statistics.queries import (
-    CaseRow,
-    alert_rows,
-    case_rows,
-    clock_stop_rows,
+    StageHistogram,
+    WindowCounts,
     entity_codes,
-    extension_rows,
-    milestone_rows,
-    stage_change_rows,
+    stage_histogram,
+    window_counts,
 )
 from casework.statistics.tables import (
+    TIMED_STAGES,
     FigureTable,
     Labels,
     Window,
@@ -71,13 +69,57 @@ def reporting_year(now: datetime) -> int:
     return now.year - 1
 
 
+class _WindowData:
+    """The grouped counts and stage histogram of one window, each read once when first needed."""
+
+    def __init__(self, session: Session, window: Window) -> None:
+        self._session = session
+        self.window = window
+        self._counts: WindowCounts | None = None
+        self._histogram: StageHistogram | None = None
+
+    @property
+    def counts(self) -> WindowCounts:
+        if self._counts is None:
+            self._counts = window_counts(self._session, self.window.start, self.window.end)
+        return self._counts
+
+    @property
+    def histogram(self) -> StageHistogram:
+        if self._histogram is None:
+            self._histogram = stage_histogram(
+                self._session, self.window.start, self.window.end, TIMED_STAGES
+            )
+        return self._histogram
+
+
 def build_release(
     session: Session, now: datetime, scope: str, *, year: int | None = None
 ) -> Release:
     """Publish the release of a scope for a year, or return it if already published."""
+    return _build(session, now, scope, _year(now, year), {})
+
+
+def build_all_releases(
+    session: Session, now: datetime, *, year: int | None = None
+) -> list[Release]:
+    """Publish the system release and every entity's release for a year (idempotent)."""
+    year = _year(now, year)
+    scopes = [SYSTEM_SCOPE, *entity_codes(session)]
+    read: dict[int, _WindowData] = {}  # one read of the window shared by every scope
+    return [_build(session, now, scope, year, read) for scope in scopes]
+
+
+def _year(now: datetime, year: int | None) -> int:
     year = reporting_year(now) if year is None else year
     if year >= now.year or year < 1900:
         raise ValidationFailed({"year": "only a complete calendar year can be released"})
+    return year
+
+
+def _build(
+    session: Session, now: datetime, scope: str, year: int, read: dict[int, _WindowData]
+) -> Release:
     if scope != SYSTEM_SCOPE and scope not in entity_codes(session):
         raise ValidationFailed({"scope": "unknown entity code"})
     existing = session.scalar(
@@ -85,64 +127,38 @@ def build_release(
     )
     if existing is not None:
         return existing
-    window = Window(year)
-    cases = case_rows(session, window.end)
-    labels = build_labels(window, cases)
+    data = read.setdefault(year, _WindowData(session, Window(year)))
+    labels = build_labels(data.window, data.counts)
     if scope == SYSTEM_SCOPE:
-        tables = _system_tables(session, window, cases, labels)
+        tables = _system_tables(data, labels)
     else:
-        system = build_release(session, now, SYSTEM_SCOPE, year=year)
-        tables = _entity_tables(session, window, cases, labels, scope, system)
-    return _store(session, now, scope, window, labels, tables)
+        system = _build(session, now, SYSTEM_SCOPE, year, read)
+        tables = _entity_tables(data, labels, scope, system)
+    return _store(session, now, scope, data.window, labels, tables)
 
 
-def build_all_releases(
-    session: Session, now: datetime, *, year: int | None = None
-) -> list[Release]:
-    """Publish the system release and every entity's release for a year (idempotent)."""
-    scopes = [SYSTEM_SCOPE, *entity_codes(session)]
-    return [build_release(session, now, scope, year=year) for scope in scopes]
-
-
-def _system_tables(
-    session: Session, window: Window, cases: Sequence[CaseRow], labels: Labels
-) -> dict[str, dict[str, Any]]:
-    counts = count_tables(
-        window,
-        cases,
-        labels,
-        clock_stops=clock_stop_rows(session),
-        extensions=extension_rows(session),
-        alerts=alert_rows(session),
-        milestones=milestone_rows(session, window.end),
-    )
+def _system_tables(data: _WindowData, labels: Labels) -> dict[str, dict[str, Any]]:
+    counts = count_tables(data.window, data.counts, labels)
     protected = protect_tables(list(counts.values()))
     tables = {
         name: _counts_to_dict(name, publish_table(table))
         for name, table in zip(counts, protected, strict=True)
     }
-    changes = stage_change_rows(session, [case.case_id for case in cases])
-    figures = duration_tables(window, labels.period, completed_stages(window, cases, changes))
+    figures = duration_tables(data.window, labels.period, completed_stages(data.histogram))
     tables.update({name: figures_to_dict(table) for name, table in figures.items()})
     return tables
 
 
 def _entity_tables(
-    session: Session,
-    window: Window,
-    cases: Sequence[CaseRow],
-    labels: Labels,
-    entity: str,
-    system: Release,
+    data: _WindowData, labels: Labels, entity: str, system: Release
 ) -> dict[str, dict[str, Any]]:
     # Project the stored system release, not today's labels: the two must never disagree.
     tables: dict[str, dict[str, Any]] = {}
     for name, table in release_tables(system).items():
         if table["kind"] == COUNTS_KIND and entity in table["rows"]["labels"]:
             tables[name] = _counts_to_dict(name, _row_of(table_from_dict(table), entity))
-    own = [case for case in cases if case.entity == entity]
-    changes = stage_change_rows(session, [case.case_id for case in own])
-    figures = duration_tables(window, labels.period, completed_stages(window, own, changes))
+    completed = completed_stages(data.histogram, entity)
+    figures = duration_tables(data.window, labels.period, completed)
     tables.update({name: figures_to_dict(table) for name, table in figures.items()})
     return tables
 

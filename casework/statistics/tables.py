@@ -1,4 +1,4 @@
-"""The fixed tables of a release, built from plaintext rows of one calendar year (pure).
+"""The fixed tables of a release, built from the grouped counts of one calendar year (pure).
 
 Mapping from guidance to a target per stage (calendar days, from the version pinned on the case):
 
@@ -24,10 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from itertools import pairwise
 
 from casework.guidance import ClockUnit, load_version
-from casework.statistics.disclosure_durations import ClosedStage, summarise_durations
+from casework.statistics.disclosure_durations import ClosedStage, summarise_histogram
 from casework.statistics.disclosure_model import CountTable
 from casework.statistics.disclosure_pooling import (
     OTHER_LABEL,
@@ -41,7 +40,7 @@ from casework.statistics.disclosure_rollup import (
     limit_categories,
     outcome_group_of,
 )
-from casework.statistics.queries import CaseRow, ClockEventRow, MilestoneRow, StageChangeRow
+from casework.statistics.queries import StageHistogram, WindowCounts
 
 TIMED_STAGES = ("assessment", "investigation", "referral", "disciplinary")
 STAGE_TARGET_RULES: Mapping[str, tuple[str, ...]] = {
@@ -78,19 +77,6 @@ class Window:
     def contains(self, instant: datetime) -> bool:
         """Whether an instant falls within the year."""
         return self.start <= instant < self.end
-
-
-def quarter_of(instant: datetime) -> Quarter:
-    """The calendar quarter (UTC) of an instant."""
-    utc = instant.astimezone(UTC)
-    return Quarter(utc.year, (utc.month - 1) // 3 + 1)
-
-
-def quarter_end(quarter: Quarter) -> datetime:
-    """First instant after a quarter (UTC)."""
-    if quarter.quarter == 4:
-        return datetime(quarter.year + 1, 1, 1, tzinfo=UTC)
-    return datetime(quarter.year, 3 * quarter.quarter + 1, 1, tzinfo=UTC)
 
 
 @cache
@@ -130,22 +116,18 @@ class Labels:
         return ordered_labels(self.category.values())
 
 
-def active_in(window: Window, case: CaseRow) -> bool:
-    """Whether a case was open at some instant of the window."""
-    return case.opened_at < window.end and (
-        case.closed_at is None or case.closed_at >= window.start
-    )
-
-
-def build_labels(window: Window, cases: Sequence[CaseRow]) -> Labels:
+def build_labels(window: Window, counts: WindowCounts) -> Labels:
     """Pool entities (by cases active in the window), collapse thin years, limit categories."""
-    active = Counter(case.entity for case in cases if active_in(window, case))
-    received = [case for case in cases if window.contains(case.opened_at)]
-    per_quarter = Counter(quarter_of(case.opened_at) for case in received)
+    active = {entity: count for entity, count in counts.active.items() if count}
+    per_quarter: Counter[Quarter] = Counter()
+    per_category: Counter[str] = Counter()
+    for (_entity, category, quarter), count in counts.received.items():
+        per_quarter[quarter] += count
+        per_category[category] += count
     return Labels(
         entity=pool_entities(active) if active else {},
         period=period_labels({q: per_quarter[q] for q in window.quarters}),
-        category=limit_categories(Counter(case.category for case in received)),
+        category=limit_categories(+per_category),
     )
 
 
@@ -155,30 +137,30 @@ def _table(
     row_labels: Sequence[str],
     column: str,
     column_labels: Sequence[str],
-    pairs: Iterable[tuple[str, str]],
+    counts: Mapping[tuple[str, str], int],
 ) -> CountTable | None:
     if not row_labels or not column_labels:
         return None
-    return CountTable.from_pairs(
+    return CountTable.from_counts(
         title=name,
         population=population,
         row_dimension="entity",
         column_dimension=column,
         row_labels=row_labels,
         column_labels=column_labels,
-        pairs=pairs,
+        counts=counts,
     )
 
 
-def count_tables(
-    window: Window,
-    cases: Sequence[CaseRow],
-    labels: Labels,
-    clock_stops: Sequence[ClockEventRow] = (),
-    extensions: Sequence[ClockEventRow] = (),
-    alerts: Sequence[ClockEventRow] = (),
-    milestones: Sequence[MilestoneRow] = (),
-) -> dict[str, CountTable]:
+def _tally(pairs: Iterable[tuple[tuple[str, str], int]]) -> Counter[tuple[str, str]]:
+    """Add up counts whose coordinates map to the same published labels."""
+    tally: Counter[tuple[str, str]] = Counter()
+    for pair, count in pairs:
+        tally[pair] += count
+    return tally
+
+
+def count_tables(window: Window, counts: WindowCounts, labels: Labels) -> dict[str, CountTable]:
     """Every count table of a system release, keyed by published table name.
 
     Tables of one population share their entity totals and grand total (one margin pairwise),
@@ -187,16 +169,9 @@ def count_tables(
     entity, period = labels.entity, labels.period
     rows = labels.entity_order
     periods = labels.period_order
-    received = [c for c in cases if window.contains(c.opened_at)]
-    closed = [c for c in cases if c.closed_at is not None and window.contains(c.closed_at)]
-    ends = {label: max(quarter_end(q) for q in period if period[q] == label) for label in periods}
-    open_pairs = [
-        (entity[c.entity], label)
-        for c in cases
-        if active_in(window, c)
-        for label, end in ends.items()
-        if c.opened_at < end and (c.closed_at is None or c.closed_at >= end)
-    ]
+    # A period's cases open at its end are those open at the end of its last quarter.
+    last = {label: max(q for q in period if period[q] == label) for label in periods}
+    received, closed = counts.received.items(), counts.closed.items()
     candidates = {
         "cases_received": _table(
             "cases_received",
@@ -204,7 +179,7 @@ def count_tables(
             rows,
             "period",
             periods,
-            ((entity[c.entity], period[quarter_of(c.opened_at)]) for c in received),
+            _tally(((entity[e], period[q]), n) for (e, _c, q), n in received),
         ),
         "cases_received_by_category": _table(
             "cases_received_by_category",
@@ -212,10 +187,19 @@ def count_tables(
             rows,
             "category",
             labels.category_order,
-            ((entity[c.entity], labels.category[c.category]) for c in received),
+            _tally(((entity[e], labels.category[c]), n) for (e, c, _q), n in received),
         ),
         "cases_open_at_period_end": _table(
-            "cases_open_at_period_end", "open_at_period_end", rows, "period", periods, open_pairs
+            "cases_open_at_period_end",
+            "open_at_period_end",
+            rows,
+            "period",
+            periods,
+            _tally(
+                ((entity[e], label), counts.open_at_end.get((e, quarter), 0))
+                for e in entity
+                for label, quarter in last.items()
+            ),
         ),
         "cases_closed": _table(
             "cases_closed",
@@ -223,7 +207,7 @@ def count_tables(
             rows,
             "period",
             periods,
-            ((entity[c.entity], period[quarter_of(_closed_at(c))]) for c in closed),
+            _tally(((entity[e], period[q]), n) for (e, _o, q), n in closed),
         ),
         "outcomes": _table(
             "outcomes",
@@ -231,48 +215,43 @@ def count_tables(
             rows,
             "outcome",
             OUTCOME_GROUPS,
-            ((entity[c.entity], _outcome_group(c.outcome)) for c in closed),
+            _tally(((entity[e], _outcome_group(o)), n) for (e, o, _q), n in closed),
         ),
-        "clock_stops": _events_table("clock_stops", window, labels, clock_stops),
-        "extensions": _events_table("extensions", window, labels, extensions),
-        "alerts_raised": _events_table("alerts_raised", window, labels, alerts),
-        "milestone_delivery": _milestones_table(window, labels, milestones),
+        "clock_stops": _events_table("clock_stops", labels, counts.clock_stops),
+        "extensions": _events_table("extensions", labels, counts.extensions),
+        "alerts_raised": _events_table("alerts_raised", labels, counts.alerts),
+        "milestone_delivery": _milestones_table(labels, counts.milestones),
     }
     return {name: table for name, table in candidates.items() if table is not None}
 
 
 def _events_table(
-    name: str, window: Window, labels: Labels, events: Sequence[ClockEventRow]
+    name: str, labels: Labels, events: Mapping[tuple[str, Quarter], int]
 ) -> CountTable | None:
     """Approved stops or extensions by entity and period; an unpooled entity goes to other."""
-    in_window = [event for event in events if window.contains(event.at)]
-    if not in_window:
+    tally = _tally(
+        ((labels.entity.get(e, OTHER_LABEL), labels.period[q]), n) for (e, q), n in events.items()
+    )
+    if not +tally:
         return None
     rows = labels.entity_order
-    pairs = [
-        (labels.entity.get(event.entity, OTHER_LABEL), labels.period[quarter_of(event.at)])
-        for event in in_window
-    ]
-    if any(label not in rows for label, _ in pairs):
+    if any(label not in rows for label, _ in +tally):
         return None
-    return _table(name, name, rows, "period", labels.period_order, pairs)
+    return _table(name, name, rows, "period", labels.period_order, tally)
 
 
 def _milestones_table(
-    window: Window, labels: Labels, milestones: Sequence[MilestoneRow]
+    labels: Labels, milestones: Mapping[tuple[str, str], int]
 ) -> CountTable | None:
     """Milestones due in the window by entity and delivery (on time, late, withheld)."""
-    due = [row for row in milestones if window.contains(row.due_at)]
+    tally = _tally(
+        ((labels.entity.get(e, OTHER_LABEL), delivery), n)
+        for (e, delivery), n in milestones.items()
+    )
     rows = labels.entity_order
-    pairs = [(labels.entity.get(row.entity, OTHER_LABEL), row.delivery) for row in due]
-    if not due or any(label not in rows for label, _ in pairs):
+    if not +tally or any(label not in rows for label, _ in +tally):
         return None
-    return _table("milestone_delivery", "milestones_due", rows, "delivery", DELIVERIES, pairs)
-
-
-def _closed_at(case: CaseRow) -> datetime:
-    assert case.closed_at is not None
-    return case.closed_at
+    return _table("milestone_delivery", "milestones_due", rows, "delivery", DELIVERIES, tally)
 
 
 def _outcome_group(outcome: str | None) -> str:
@@ -280,26 +259,15 @@ def _outcome_group(outcome: str | None) -> str:
 
 
 def completed_stages(
-    window: Window, cases: Sequence[CaseRow], changes: Sequence[StageChangeRow]
-) -> list[tuple[str, Quarter, ClosedStage]]:
-    """Each timed stage left within the window: (stage, quarter left, days and target)."""
-    by_case: dict[int, list[StageChangeRow]] = defaultdict(list)
-    for change in changes:
-        by_case[change.case_id].append(change)
-    versions = {case.case_id: case.guidance_version for case in cases}
-    completed: list[tuple[str, Quarter, ClosedStage]] = []
-    for case_id, history in by_case.items():
-        if case_id not in versions:
+    histogram: StageHistogram, entity: str | None = None
+) -> dict[tuple[str, Quarter, ClosedStage], int]:
+    """How many timed stages (of one entity, or all) were left per stage, quarter, days, target."""
+    completed: Counter[tuple[str, Quarter, ClosedStage]] = Counter()
+    for (code, stage, quarter, version, days), count in histogram.items():
+        if stage not in STAGE_TARGET_RULES or (entity is not None and code != entity):
             continue
-        ordered = sorted(history, key=lambda change: change.changed_at)
-        for entered, left in pairwise(ordered):
-            stage = entered.to_stage
-            if stage not in STAGE_TARGET_RULES or not window.contains(left.changed_at):
-                continue
-            days = max(0, (left.changed_at - entered.changed_at).days)
-            target = stage_target_days(versions[case_id], stage)
-            completed.append((stage, quarter_of(left.changed_at), ClosedStage(days, target)))
-    return completed
+        completed[(stage, quarter, ClosedStage(days, stage_target_days(version, stage)))] += count
+    return dict(completed)
 
 
 @dataclass(frozen=True)
@@ -316,19 +284,19 @@ class FigureTable:
 def duration_tables(
     window: Window,
     period: Mapping[Quarter, str],
-    completed: Sequence[tuple[str, Quarter, ClosedStage]],
+    completed: Mapping[tuple[str, Quarter, ClosedStage], int],
 ) -> dict[str, FigureTable]:
     """Median weeks and share within target, by stage and period plus the whole year."""
     year_label = str(window.year)
     periods = tuple(dict.fromkeys(period[q] for q in sorted(period)))
     columns = periods if periods == (year_label,) else (*periods, year_label)
-    groups: dict[tuple[str, str], list[ClosedStage]] = defaultdict(list)
-    for stage, quarter, closed in completed:
-        groups[(stage, period[quarter])].append(closed)
+    groups: dict[tuple[str, str], Counter[ClosedStage]] = defaultdict(Counter)
+    for (stage, quarter, closed), count in completed.items():
+        groups[(stage, period[quarter])][closed] += count
         if period[quarter] != year_label:
-            groups[(stage, year_label)].append(closed)
+            groups[(stage, year_label)][closed] += count
     summaries = {
-        (stage, column): summarise_durations(groups.get((stage, column), []))
+        (stage, column): summarise_histogram(groups.get((stage, column), Counter()))
         for stage in TIMED_STAGES
         for column in columns
     }

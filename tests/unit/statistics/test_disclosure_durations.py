@@ -1,11 +1,20 @@
+from collections import Counter
+from fractions import Fraction
+from statistics import median
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from casework.statistics.disclosure_durations import (
     ClosedStage,
     DurationSummary,
+    histogram_median,
     summarise_durations,
+    summarise_histogram,
     weeks,
 )
+from casework.statistics.disclosure_rounding import percentage
 
 
 def test_groups_under_ten_closed_stages_publish_nothing() -> None:
@@ -40,3 +49,19 @@ def test_days_to_weeks(days: int, expected: int) -> None:
 def test_negative_durations_are_rejected() -> None:
     with pytest.raises(ValueError):
         ClosedStage(days=-1, target_days=30)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=40))
+def test_histogram_median_is_exactly_the_median_of_the_values(days: list[int]) -> None:
+    assert histogram_median(Counter(days)) == median(Fraction(day) for day in days)
+
+
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 120)), max_size=60))
+def test_a_histogram_summarises_like_its_stages_one_by_one(pairs: list[tuple[int, int]]) -> None:
+    stages = [ClosedStage(days, target) for days, target in pairs]
+    expected = DurationSummary(None, None)
+    if len(stages) >= 10:
+        within = sum(1 for stage in stages if stage.days <= stage.target_days)
+        share = percentage(within, len(stages)) if len(stages) - within >= 10 else None
+        expected = DurationSummary(weeks(median(Fraction(s.days) for s in stages)), share)
+    assert summarise_histogram(Counter(stages)) == expected
