@@ -19,9 +19,15 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "system-heartbeat": {"task": "system.heartbeat", "schedule": HEARTBEAT_SECONDS},
     "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
+    "deadlines-refresh-stopped": {"task": "deadlines.refresh_stopped", "schedule": 900.0},
     "milestones-scan": {"task": "milestones.scan", "schedule": 300.0},
     "milestones-alert-overdue": {"task": "milestones.alert_overdue", "schedule": 900.0},
     "retention-shred": {"task": "retention.shred", "schedule": crontab(hour=2, minute=30)},
+    "notifications-send-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "portal-cleanup": {"task": "portal.cleanup", "schedule": 3600.0},
     "statistics-build-releases": {
         "task": "statistics.build_releases",
         "schedule": crontab(hour=3, minute=15, day_of_week=1),

@@ -10,7 +10,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
 from casework.boundary import now, session
+from casework.cases.clocks import refresh_stopped_deadlines
 from casework.notifications.delivery import deliver_outbox
+from casework.notifications.digests import send_daily_digests
 from casework.notifications.outbox import relay_due
 from casework.notifications.retention import shred_expired_cases
 from casework.notifications.scans import (
@@ -18,6 +20,7 @@ from casework.notifications.scans import (
     scan_deadline_alerts,
     scan_milestones,
 )
+from casework.receipts.sessions import purge_portal_records
 from casework.statistics.release import build_all_releases
 from casework.system.services import record_heartbeat
 from workers.celery_app import celery_app
@@ -72,6 +75,14 @@ def scan_deadlines() -> int:
     return raised
 
 
+@celery_app.task(name="deadlines.refresh_stopped", **_DB_RETRY)
+def refresh_stopped() -> int:
+    """Move the stored deadlines of cases whose clocks are stopped (they move while it lasts)."""
+    refreshed = refresh_stopped_deadlines(session(), task_now())
+    session().commit()
+    return refreshed
+
+
 @celery_app.task(name="milestones.scan", **_DB_RETRY)
 def scan_due_milestones() -> int:
     """Record milestones due by schedule (M4 cadence, M9 check-ins)."""
@@ -86,6 +97,24 @@ def alert_overdue() -> int:
     raised = alert_overdue_milestones(session(), task_now())
     session().commit()
     return raised
+
+
+@celery_app.task(name="notifications.send_digests", **_DB_RETRY)
+def send_digests() -> int:
+    """Write today's daily digest for each person on it, once per person and day."""
+    written = send_daily_digests(session(), task_now())
+    session().commit()
+    log.info("digests written=%d", written)
+    return written
+
+
+@celery_app.task(name="portal.cleanup", **_DB_RETRY)
+def cleanup_portal() -> dict[str, int]:
+    """Delete expired portal sessions and sign-in failures older than the throttling window."""
+    report = purge_portal_records(session(), task_now())
+    session().commit()
+    log.info("portal cleanup sessions=%d failures=%d", report.sessions, report.failures)
+    return {"sessions": report.sessions, "failures": report.failures}
 
 
 @celery_app.task(name="retention.shred", **_DB_RETRY)

@@ -1,4 +1,4 @@
-"""A real worker stack for tests: PostgreSQL, Redis db 14, aiosmtpd, celery worker processes."""
+"""A real stack for tests: PostgreSQL, Redis db 14, aiosmtpd, celery worker and gunicorn processes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import redis
 from celery import Celery
 
+from tests.support.mail import free_port
 from tests.support.services import port_open
 
 # A separate database per concurrent run keeps two runs on one machine out of each other's queues.
@@ -31,14 +32,15 @@ class WorkerStack:
     database_url: str
     smtp_port: int
     broker_url: str = REDIS_DB_URL
+    profile: str = "embedded"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
     def env(self, clock_offset_days: float = 0) -> dict[str, str]:
-        """The worker's environment (embedded profile, Redis broker, short relay timings)."""
+        """The processes' environment (Redis broker, short relay timings, plain-http cookies)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
         env.update(
-            CASEWORK_PROFILE="embedded",
+            CASEWORK_PROFILE=self.profile,
             CASEWORK_INSTANCE=str(self.instance),
             CASEWORK_DATABASE_URL=self.database_url,
             CASEWORK_BROKER_URL=self.broker_url,
@@ -49,6 +51,7 @@ class WorkerStack:
             CASEWORK_OUTBOX_STALE_SECONDS="4",
             CASEWORK_OUTBOX_BACKOFF_SECONDS="1",
             CASEWORK_LOG_LEVEL="INFO",
+            CASEWORK_COOKIE_SECURE="false",
         )
         return env
 
@@ -56,10 +59,16 @@ class WorkerStack:
         self, role: str, arguments: list[str], clock_offset_days: float
     ) -> tuple[subprocess.Popen[bytes], Path]:
         """Start `celery ROLE ARGUMENTS` with its own log file, in its own process group."""
-        log = self.instance / f"{role}-{len(self.logs)}.log"
-        self.logs.append(log)
         command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", role,
                    "--loglevel", "INFO", *arguments]  # fmt: skip
+        return self._start(role, command, clock_offset_days)
+
+    def _start(
+        self, name: str, command: list[str], clock_offset_days: float = 0
+    ) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start a command with its own log file, in its own process group."""
+        log = self.instance / f"{name}-{len(self.logs)}.log"
+        self.logs.append(log)
         with log.open("wb") as handle:
             process = subprocess.Popen(
                 command,
@@ -72,9 +81,12 @@ class WorkerStack:
         self.processes.append(process)
         return process, log
 
-    def start_worker(self, clock_offset_days: float = 0) -> subprocess.Popen[bytes]:
-        """Start a celery worker process (solo pool) and wait until it consumes."""
-        arguments = ["--pool", "solo", "--without-gossip", "--without-mingle",
+    def start_worker(
+        self, clock_offset_days: float = 0, concurrency: int | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start a celery worker (solo pool, or prefork with `concurrency`); wait until it consumes."""
+        pool = ["--pool", "solo"] if concurrency is None else ["--concurrency", str(concurrency)]
+        arguments = [*pool, "--without-gossip", "--without-mingle",
                      "--without-heartbeat", "-n", f"w{len(self.logs) + 1}@%h"]  # fmt: skip
         process, log = self._spawn("worker", arguments, clock_offset_days)
         wait_for(lambda: b"ready." in log.read_bytes(), 30, f"worker ready ({log})")
@@ -87,6 +99,16 @@ class WorkerStack:
         wait_for(lambda: b"Sending due task" in log.read_bytes(), 30, f"beat sending ({log})")
         return process
 
+    def start_web(self, workers: int = 2) -> int:
+        """Start gunicorn with the production configuration on a free port; return the port."""
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:casework.gunicorn_conf",
+                   "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                   "casework.wsgi:app"]  # fmt: skip
+        _, log = self._start("web", command)
+        wait_for(lambda: port_open("127.0.0.1", port), 30, f"web server answering ({log})")
+        return port
+
     def kill(self, process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Kill a worker and its children."""
         if process.poll() is None:
@@ -94,7 +116,7 @@ class WorkerStack:
         process.wait(timeout=20)
 
     def stop_all(self) -> None:
-        """Stop every worker this stack started."""
+        """Stop every process this stack started."""
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -106,7 +128,7 @@ class WorkerStack:
                 process.wait()
 
     def log_text(self) -> str:
-        """Every worker log."""
+        """Every process's log."""
         return "\n".join(p.read_text(errors="replace") for p in self.logs if p.exists())
 
 
