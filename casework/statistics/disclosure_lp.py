@@ -3,9 +3,13 @@
 The disclosure audit asks, for each withheld cell, the least and greatest value it can take
 given everything published. That is two linear programmes per cell over the equalities
 ``sum(coefficient * x) == rhs`` with ``x >= lower_bound``. We solve them with a dense two-phase
-tableau simplex in ``fractions.Fraction`` (exact, no rounding error) using Bland's rule (no
-cycling). The systems are small: only withheld cells are variables, and the audit splits them
-into independent components first.
+tableau simplex in exact rationals (no rounding error) using Bland's rule (no cycling). The
+systems are small: only withheld cells are variables, and the audit splits them into independent
+components first.
+
+Entries stay Python ints while they are whole, and become ``Fraction`` only when a division
+leaves a remainder. Table margins give coefficients of 0 and 1, so nearly every pivot divides by
+1 and the arithmetic is integer: the same exact answers, many times faster than Fractions.
 """
 
 from __future__ import annotations
@@ -23,6 +27,20 @@ class Equality:
     rhs: int
 
 
+# An exact rational: an int while whole, a Fraction otherwise.
+Number = int | Fraction
+
+
+def _divide(numerator: Number, denominator: Number) -> Number:
+    """Exact quotient, kept an int whenever it is whole."""
+    if denominator == 1:
+        return numerator
+    if denominator == -1:
+        return -numerator
+    quotient = Fraction(numerator) / denominator
+    return quotient.numerator if quotient.denominator == 1 else quotient
+
+
 class InfeasibleSystemError(ValueError):
     """The equalities have no solution within the bounds: the inputs are inconsistent."""
 
@@ -30,7 +48,7 @@ class InfeasibleSystemError(ValueError):
 class _Tableau:
     """Simplex tableau ``rows`` (last column is the right-hand side) with its basis."""
 
-    def __init__(self, rows: list[list[Fraction]], basis: list[int]) -> None:
+    def __init__(self, rows: list[list[Number]], basis: list[int]) -> None:
         self.rows = rows
         self.basis = basis
 
@@ -42,7 +60,7 @@ class _Tableau:
         factor = row[column]
         nonzero = [j for j, entry in enumerate(row) if entry]
         for j in nonzero:
-            row[j] /= factor
+            row[j] = _divide(row[j], factor)
         for i, other in enumerate(self.rows):
             if i != pivot_row and other[column]:
                 scale = other[column]
@@ -50,11 +68,11 @@ class _Tableau:
                     other[j] -= scale * row[j]
         self.basis[pivot_row] = column
 
-    def minimise(self, cost: Sequence[Fraction], allowed: int) -> Fraction | None:
+    def minimise(self, cost: Sequence[Number], allowed: int) -> Number | None:
         """Minimise ``cost . x`` over columns ``< allowed``; ``None`` when unbounded below."""
         width = len(cost)
         reduced = list(cost)
-        value = Fraction(0)
+        value: Number = 0
         for row, basic in zip(self.rows, self.basis, strict=True):
             weight = cost[basic]
             if weight:
@@ -65,10 +83,10 @@ class _Tableau:
             entering = next((j for j in range(allowed) if reduced[j] < 0), None)
             if entering is None:
                 return value
-            best: tuple[Fraction, int, int] | None = None
+            best: tuple[Number, int, int] | None = None
             for i, row in enumerate(self.rows):
                 if row[entering] > 0:
-                    candidate = (row[-1] / row[entering], self.basis[i], i)
+                    candidate = (_divide(row[-1], row[entering]), self.basis[i], i)
                     if best is None or candidate < best:
                         best = candidate
             if best is None:
@@ -87,35 +105,38 @@ def variable_bounds(
 ) -> list[tuple[Fraction, Fraction | None]]:
     """Least and greatest value of each variable (``None``: unbounded above) over the system."""
     count = len(lower_bounds)
-    rows: list[list[Fraction]] = []
+    rows: list[list[Number]] = []
     for equality in equalities:
         shifted = equality.rhs - sum(
             coefficient * lower_bounds[v] for v, coefficient in equality.coefficients.items()
         )
         sign = -1 if shifted < 0 else 1
-        row = [Fraction(0)] * (count + len(equalities) + 1)
+        row: list[Number] = [0] * (count + len(equalities) + 1)
         for v, coefficient in equality.coefficients.items():
-            row[v] = Fraction(sign * coefficient)
-        row[count + len(rows)] = Fraction(1)
-        row[-1] = Fraction(sign * shifted)
+            row[v] = sign * coefficient
+        row[count + len(rows)] = 1
+        row[-1] = sign * shifted
         rows.append(row)
     width = count + len(rows)
     tableau = _Tableau(rows, [count + i for i in range(len(rows))])
-    phase_one = [Fraction(0)] * count + [Fraction(1)] * len(rows) + [Fraction(0)]
+    phase_one: list[Number] = [*([0] * count), *([1] * len(rows)), 0]
     if tableau.minimise(phase_one[:width], width) != 0:
         raise InfeasibleSystemError("the published figures contradict each other")
     _drive_out_artificials(tableau, count)
     bounds: list[tuple[Fraction, Fraction | None]] = []
     for v in range(count):
-        cost = [Fraction(0)] * width
-        cost[v] = Fraction(1)
+        cost: list[Number] = [0] * width
+        cost[v] = 1
         least = tableau.copy().minimise(cost, count)
-        cost[v] = Fraction(-1)
+        cost[v] = -1
         negated_greatest = tableau.copy().minimise(cost, count)
         assert least is not None  # x >= 0 after the shift, so never unbounded below
         greatest = None if negated_greatest is None else -negated_greatest
         bounds.append(
-            (least + lower_bounds[v], None if greatest is None else greatest + lower_bounds[v])
+            (
+                Fraction(least + lower_bounds[v]),
+                None if greatest is None else Fraction(greatest + lower_bounds[v]),
+            )
         )
     return bounds
 
