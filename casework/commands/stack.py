@@ -23,16 +23,20 @@ def _commands(host: str, port: int) -> dict[str, list[str]]:
     settings = load_settings()
     schedule = str(settings.instance_path / "celerybeat-schedule")
     return {
+        # The production configuration (casework/gunicorn_conf.py), with one thread per
+        # process: SQLite takes one writer at a time anyway.
         "web": [
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:casework.gunicorn_conf",
             "--bind",
             f"{host}:{port}",
             "--workers",
             "2",
-            "--access-logfile",
-            "-",
+            "--threads",
+            "1",
             "casework.wsgi:app",
         ],
         "worker": [

@@ -93,7 +93,7 @@ class WorkerStack:
         return process
 
     def start_beat(self, clock_offset_days: float = 0) -> subprocess.Popen[bytes]:
-        """Start celery beat (a fresh schedule file, so every entry is due at once)."""
+        """Start celery beat (a fresh schedule file: each entry runs one interval after start)."""
         schedule = self.instance / f"beat-schedule-{len(self.logs)}"
         process, log = self._spawn("beat", ["--schedule", str(schedule)], clock_offset_days)
         wait_for(lambda: b"Sending due task" in log.read_bytes(), 30, f"beat sending ({log})")
