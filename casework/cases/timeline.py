@@ -21,6 +21,7 @@ from casework.cases.clock_models import (
 )
 from casework.cases.events import CaseEvent, emit
 from casework.cases.models import Case, Deadline
+from casework.db import id_in
 from casework.guidance import CaseEvent as GuidanceEvent
 from casework.guidance import GuidanceVersion, load_version
 from casework.identity.models import Entity, EntityHoliday
@@ -144,7 +145,7 @@ def open_stop_starts_by_case(
         return starts
     rows = session.execute(
         select(ClockStop.case_id, ClockStop.started_at).where(
-            ClockStop.case_id.in_(wanted),
+            id_in(ClockStop.case_id, wanted, session),
             ClockStop.status == RequestStatus.APPROVED,
             ClockStop.ended_at.is_(None),
         )

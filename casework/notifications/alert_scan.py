@@ -171,7 +171,8 @@ def scan_deadline_alerts(session: Session, now: datetime, batch: int = BATCH) ->
         moves: list[dict[str, Any]] = []
         for row in rows:
             computed = _computed(row)
-            if held_by_stop(computed, holding.get(row.case_id, ())):
+            stops = holding.get(row.case_id)
+            if stops and held_by_stop(computed, stops):
                 # The clock is stopped: no alert; ending the stop re-arms it (recompute).
                 moves.append({"id": row.id, "next_alert_at": None})
                 continue

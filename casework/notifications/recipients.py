@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.db import id_in
 from casework.identity.models import AssignmentRole, CaseAssignment, Role, RoleGrant, StaffUser
 
 
@@ -80,7 +81,7 @@ def leads_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[i
         select(CaseAssignment.case_id, CaseAssignment.user_id)
         .join(StaffUser, StaffUser.id == CaseAssignment.user_id)
         .where(
-            CaseAssignment.case_id.in_(wanted),
+            id_in(CaseAssignment.case_id, wanted, session),
             CaseAssignment.role == AssignmentRole.LEAD,
             CaseAssignment.ended_at.is_(None),
             StaffUser.is_active,
