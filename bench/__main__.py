@@ -120,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# {cases:,} cases: reusing {prepared.context.database_url}", flush=True)
         if arguments.generate_only:
             continue
-        context = replace(prepared.context, broker_url=arguments.broker_url, quick=arguments.quick)
+        context = replace(
+            prepared.context,
+            broker_url=arguments.broker_url,
+            quick=arguments.quick,
+            largest=cases == max(sizes),
+        )
         for suite in arguments.only:
             suite_started = time.perf_counter()
             measured = _suite_runner(suite)(context)

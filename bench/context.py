@@ -19,3 +19,5 @@ class BenchContext:
     quick: bool
     # The instant the synthetic data was generated as seen from.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Whether this is the run's largest size: once-per-run measurements (long runs) happen there.
+    largest: bool = True

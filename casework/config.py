@@ -35,6 +35,11 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     log_level: str = "INFO"
     portal_exit_url: str = DEFAULT_PORTAL_EXIT_URL
+    # The outbox relay: how often beat runs it, rows per batch, and how many full batches one
+    # run may hand over back to back (so a backlog drains at batch * batches / interval rows/s).
+    outbox_relay_seconds: int = 2
+    outbox_relay_batch: int = 1000
+    outbox_relay_max_batches: int = 10
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -108,6 +113,13 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _bounded_setting(env: Mapping[str, str], name: str, default: int, ceiling: int) -> int:
+    value = _int_setting(env, name, default)
+    if value > ceiling:
+        raise ConfigError(f"{name} must be at most {ceiling}, got {value}")
+    return value
+
+
 def _bool_setting(env: Mapping[str, str], name: str, default: bool) -> bool:
     text = env.get(name)
     if text is None or text == "":
@@ -155,5 +167,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("CASEWORK_LOG_LEVEL", "INFO").upper(),
         portal_exit_url=_check_exit_url(
             env.get("CASEWORK_PORTAL_EXIT_URL") or DEFAULT_PORTAL_EXIT_URL
+        ),
+        outbox_relay_seconds=_bounded_setting(env, "CASEWORK_OUTBOX_RELAY_SECONDS", 2, 60),
+        outbox_relay_batch=_bounded_setting(env, "CASEWORK_OUTBOX_RELAY_BATCH", 1000, 10_000),
+        outbox_relay_max_batches=_bounded_setting(
+            env, "CASEWORK_OUTBOX_RELAY_MAX_BATCHES", 10, 100
         ),
     )

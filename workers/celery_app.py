@@ -59,7 +59,13 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         timezone="UTC",
-        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule={
+            **BEAT_SCHEDULE,
+            "outbox-relay": {
+                "task": "outbox.relay",
+                "schedule": float(settings.outbox_relay_seconds),
+            },
+        },
     )
     if settings.broker_url.startswith("redis"):
         # Well above the hard time limit, so an unacknowledged task is redelivered only once

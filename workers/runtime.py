@@ -10,8 +10,8 @@ from casework.boundary import app_keys, app_settings, now
 from casework.notifications.channels import (
     HttpSmsGateway,
     MissingSmsGateway,
+    ReusedSmtpMailer,
     SmsGateway,
-    SmtpMailer,
 )
 from casework.notifications.delivery import Delivery
 from casework.notifications.outbox import RelayPolicy
@@ -36,12 +36,32 @@ def task_now() -> datetime:
 
 def relay_policy() -> RelayPolicy:
     """Relay timings; tests shorten them with CASEWORK_OUTBOX_* variables."""
+    settings = app_settings()
     return RelayPolicy(
+        batch_size=settings.outbox_relay_batch,
         requeue_after=timedelta(seconds=_seconds("CASEWORK_OUTBOX_REQUEUE_SECONDS", 300)),
         stale_after=timedelta(seconds=_seconds("CASEWORK_OUTBOX_STALE_SECONDS", 600)),
         max_attempts=int(_seconds("CASEWORK_OUTBOX_MAX_ATTEMPTS", 6)),
         backoff_base=timedelta(seconds=_seconds("CASEWORK_OUTBOX_BACKOFF_SECONDS", 30)),
     )
+
+
+_MAILERS: dict[tuple[str, int, str], ReusedSmtpMailer] = {}
+
+
+def smtp_mailer(host: str, port: int, sender: str) -> ReusedSmtpMailer:
+    """The process's mailer for a relay: it keeps one SMTP connection between deliveries."""
+    key = (host, port, sender)
+    mailer = _MAILERS.get(key)
+    if mailer is None:
+        mailer = _MAILERS[key] = ReusedSmtpMailer(host, port, sender)
+    return mailer
+
+
+def close_mailers() -> None:
+    """Close the kept SMTP connections (at worker process shutdown)."""
+    for mailer in list(_MAILERS.values()):
+        mailer.close()
 
 
 def delivery() -> Delivery:
@@ -55,7 +75,7 @@ def delivery() -> Delivery:
     base = settings.base_url.rstrip("/")
     return Delivery(
         keys=app_keys(),
-        mailer=SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_sender),
+        mailer=smtp_mailer(settings.smtp_host, settings.smtp_port, settings.mail_sender),
         sms=sms,
         portal_url=f"{base}/portal",
         sign_in_url=f"{base}/sign-in",

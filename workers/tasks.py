@@ -6,10 +6,11 @@ import logging
 import socket
 
 from celery import Task
+from celery.signals import worker_process_shutdown
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
-from casework.boundary import now, session
+from casework.boundary import app_settings, now, session
 from casework.cases.clocks import refresh_stopped_deadlines
 from casework.notifications.delivery import deliver_outbox
 from casework.notifications.digests import send_daily_digests
@@ -24,7 +25,7 @@ from casework.receipts.sessions import purge_portal_records
 from casework.statistics.release import build_all_releases
 from casework.system.services import record_heartbeat
 from workers.celery_app import celery_app
-from workers.runtime import delivery, relay_policy, task_now
+from workers.runtime import close_mailers, delivery, relay_policy, task_now
 
 log = logging.getLogger("casework.workers")
 
@@ -38,6 +39,12 @@ _DB_RETRY = {
 }
 
 
+@worker_process_shutdown.connect
+def _close_smtp(**_: object) -> None:
+    """Say QUIT on the kept SMTP connection when a worker process ends."""
+    close_mailers()
+
+
 @celery_app.task(name="system.heartbeat", bind=True)
 def heartbeat(self: Task) -> None:
     """Record that this worker is alive (readiness and the quick start rely on it)."""
@@ -47,16 +54,32 @@ def heartbeat(self: Task) -> None:
 
 @celery_app.task(name="outbox.relay", **_DB_RETRY)
 def relay_outbox() -> int:
-    """Hand due outbox rows to the queue (ids only); a lost message is re-queued later."""
-    ids = relay_due(session(), task_now(), relay_policy())
-    session().commit()
-    for outbox_id in ids:
-        try:
-            deliver.apply_async(args=[outbox_id], retry=False)
-        except BrokerError:
-            log.warning("broker unavailable; %d outbox rows stay queued", len(ids))
+    """Hand due outbox rows to the queue (ids only); a lost message is re-queued later.
+
+    A full batch means more are due: up to CASEWORK_OUTBOX_RELAY_MAX_BATCHES batches go in one
+    run, so a backlog drains faster than one batch per beat interval.
+    """
+    policy = relay_policy()
+    relayed = 0
+    for _ in range(app_settings().outbox_relay_max_batches):
+        ids = relay_due(session(), task_now(), policy)
+        session().commit()
+        relayed += len(ids)
+        if not _publish(ids) or len(ids) < policy.batch_size:
             break
-    return len(ids)
+    return relayed
+
+
+def _publish(ids: list[int]) -> bool:
+    """Send a deliver message per id; False if the broker is unavailable (rows stay queued)."""
+    with celery_app.producer_or_acquire() as producer:
+        for outbox_id in ids:
+            try:
+                deliver.apply_async(args=[outbox_id], retry=False, producer=producer)
+            except BrokerError:
+                log.warning("broker unavailable; %d outbox rows stay queued", len(ids))
+                return False
+    return True
 
 
 @celery_app.task(name="outbox.deliver", **_DB_RETRY)

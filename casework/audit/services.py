@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from casework.audit.models import AuditChainHead, AuditEntry
 
@@ -21,6 +24,12 @@ DENIED = "denied"
 _OUTCOMES = (ALLOWED, DENIED)
 # The session.info flag a boundary reads to know an audit entry awaits its commit.
 PENDING_FLAG = "casework.audit_pending"
+# session.info keys: the (ordinal, entry) pairs awaiting the chain at commit, and the first
+# ordinal after each open savepoint began (rolling it back drops the entries from there on).
+_QUEUE = "casework.audit_queue"
+_MARKS = "casework.audit_savepoints"
+_ORDINALS = itertools.count()
+_TRAIL_TABLES = frozenset((AuditEntry.__table__, AuditChainHead.__table__))
 
 
 def canonical_fields(entry: AuditEntry) -> dict[str, Any]:
@@ -45,6 +54,10 @@ def entry_digest(fields: dict[str, Any]) -> str:
 
 
 def _lock_head(session: Session) -> AuditChainHead:
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no FOR UPDATE: a write takes the database's write lock before the read.
+        bump = update(AuditChainHead).values(last_seq=AuditChainHead.last_seq)
+        session.execute(bump, execution_options={"synchronize_session": False})
     head = session.get(AuditChainHead, HEAD_ID, with_for_update=True, populate_existing=True)
     if head is None:
         head = AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
@@ -63,16 +76,15 @@ def record_audit(
     outcome: str = ALLOWED,
     token_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry (who, what, which case, from where, outcome) to the chain; flushes.
+    """Append one entry (who, what, which case, from where, outcome) to the chain at commit.
 
-    `source` is the client address (never a URL or its query). Appends are serialised by a
-    row lock on the chain head, so concurrent writers cannot fork the chain.
+    `source` is the client address (never a URL or its query). The entry waits on the session
+    and takes its place in the chain (seq, prev_hash, entry_hash) when the transaction commits;
+    a rollback drops it. See docs/audit.md.
     """
     if outcome not in _OUTCOMES:
         raise ValueError(f"audit outcome must be one of {_OUTCOMES}, got {outcome!r}")
-    head = _lock_head(session)
     entry = AuditEntry(
-        seq=head.last_seq + 1,
         at=now,
         actor_id=actor_id,
         token_id=token_id,
@@ -80,15 +92,84 @@ def record_audit(
         action=action[:64],
         source=source[:64],
         outcome=outcome,
-        prev_hash=head.last_hash,
     )
-    entry.entry_hash = entry_digest(canonical_fields(entry))
-    session.add(entry)
-    head.last_seq = entry.seq
-    head.last_hash = entry.entry_hash
-    session.flush()
+    session.info.setdefault(_QUEUE, []).append((next(_ORDINALS), entry))
     session.info[PENDING_FLAG] = True
     return entry
+
+
+def _chain_pending(session: Session) -> None:
+    """Lock the head and chain the session's waiting entries onto it, in append order."""
+    queued: list[tuple[int, AuditEntry]] = session.info.pop(_QUEUE, [])
+    if not queued:
+        return
+    head = _lock_head(session)
+    seq, previous = head.last_seq, head.last_hash
+    for _ordinal, entry in queued:
+        seq += 1
+        entry.seq = seq
+        entry.prev_hash = previous
+        entry.entry_hash = entry_digest(canonical_fields(entry))
+        previous = entry.entry_hash
+        session.add(entry)
+    head.last_seq, head.last_hash = seq, previous
+    session.flush()
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_at_commit(session: Session) -> None:
+    # Also fires when a savepoint is released: only the outermost commit chains.
+    if session.in_nested_transaction() or not session.info.get(_QUEUE):
+        return
+    # Write everything else first, so the head is locked last and only until COMMIT: no
+    # transaction waits for another's row locks while it holds the head.
+    session.flush()
+    _chain_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = next(_ORDINALS)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    queued = session.info.get(_QUEUE)
+    if not queued:
+        return
+    # The transaction that rolled back in the database: the savepoint or root it belongs to.
+    boundary = previous_transaction
+    while boundary.parent is not None and not boundary.nested:
+        boundary = boundary.parent
+    if boundary.parent is None:
+        session.info.pop(_QUEUE, None)
+        return
+    mark = session.info.get(_MARKS, {}).get(boundary)
+    if mark is not None:
+        session.info[_QUEUE] = [(ordinal, e) for ordinal, e in queued if ordinal < mark]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_on_close(session: Session, transaction: SessionTransaction) -> None:
+    # Closing without a commit rolls back; after a commit the queue is already empty. (A
+    # savepoint's mark stays until then: its rollback event comes after its end event.)
+    if transaction.parent is None:
+        session.info.pop(_QUEUE, None)
+        session.info.pop(_MARKS, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _chain_before_reading_the_trail(state: ORMExecuteState) -> None:
+    # Reading the trail in the transaction that appended to it sees its own entries: they are
+    # chained now (the head then stays locked until commit, as it once always did).
+    session, statement = state.session, state.statement
+    if (
+        session.info.get(_QUEUE)
+        and isinstance(statement, ClauseElement)
+        and _TRAIL_TABLES.intersection(find_tables(statement, include_crud=True))
+    ):
+        _chain_pending(session)
 
 
 @dataclass(frozen=True)

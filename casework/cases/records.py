@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,18 @@ from casework.crypto import CaseCipher
 
 EMAIL_INDEX = "party_email"
 REFERENCE_INDEX = "case_reference"
+
+# The columns `step_views` reads, in order: selecting them instead of whole CaseStep objects
+# spares the ORM building (and tracking) one object per step of a long log.
+STEP_COLUMNS = (
+    CaseStep.id,
+    CaseStep.kind,
+    CaseStep.occurred_at,
+    CaseStep.recorded_at,
+    CaseStep.actor_id,
+    CaseStep.narrative_ct,
+)
+StepRow = tuple[int, str, datetime, datetime, int | None, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,22 @@ def step_view(cipher: CaseCipher, step: CaseStep) -> StepView:
     )
 
 
+def step_views(cipher: CaseCipher, rows: Iterable[StepRow]) -> tuple[StepView, ...]:
+    """Decrypt steps selected as STEP_COLUMNS."""
+    decrypt = cipher.decrypt_optional
+    return tuple(
+        StepView(
+            id=step_id,
+            kind=kind,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            actor_id=actor_id,
+            narrative=decrypt("case_steps", "narrative", narrative_ct),
+        )
+        for step_id, kind, occurred_at, recorded_at, actor_id, narrative_ct in rows
+    )
+
+
 def allegation_view(cipher: CaseCipher, allegation: Allegation) -> AllegationView:
     """Decrypt one allegation."""
     return AllegationView(
@@ -115,8 +144,10 @@ def allegation_view(cipher: CaseCipher, allegation: Allegation) -> AllegationVie
     )
 
 
-def case_view(cipher: CaseCipher, case: Case) -> CaseView:
-    """Decrypt a whole case with its parties, allegations and steps."""
+def case_view(
+    cipher: CaseCipher, case: Case, steps: tuple[StepView, ...] | None = None
+) -> CaseView:
+    """Decrypt a whole case with its parties, allegations and steps (`steps` if already read)."""
     return CaseView(
         id=case.id,
         entity_id=case.entity_id,
@@ -131,5 +162,5 @@ def case_view(cipher: CaseCipher, case: Case) -> CaseView:
         anonymous=case.anonymous,
         parties=tuple(party_view(cipher, p) for p in case.parties),
         allegations=tuple(allegation_view(cipher, a) for a in case.allegations),
-        steps=tuple(step_view(cipher, s) for s in case.steps),
+        steps=tuple(step_view(cipher, s) for s in case.steps) if steps is None else steps,
     )

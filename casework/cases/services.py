@@ -19,7 +19,14 @@ from casework.cases.models import (
     Stage,
     StageChange,
 )
-from casework.cases.records import EMAIL_INDEX, REFERENCE_INDEX, CaseView, case_view
+from casework.cases.records import (
+    EMAIL_INDEX,
+    REFERENCE_INDEX,
+    STEP_COLUMNS,
+    CaseView,
+    case_view,
+    step_views,
+)
 from casework.cases.steps import STEP_EVENTS, StepKind
 from casework.cases.timeline import recompute_deadlines, record_event
 from casework.clearcheck.models import ScreeningReason
@@ -248,4 +255,8 @@ def open_cases_matching_email(
 
 def read_case(session: Session, keys: Keys, case: Case) -> CaseView:
     """Decrypt a case for a caller already authorised to read it."""
-    return case_view(open_case_cipher(session, keys, case.id), case)
+    cipher = open_case_cipher(session, keys, case.id)
+    rows = session.execute(
+        select(*STEP_COLUMNS).where(CaseStep.case_id == case.id).order_by(CaseStep.id)
+    )
+    return case_view(cipher, case, step_views(cipher, rows))

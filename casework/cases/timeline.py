@@ -83,6 +83,11 @@ def approved_stops(session: Session, case_id: int) -> list[timelines.ClockStop]:
         .where(ClockStop.case_id == case_id, ClockStop.status == RequestStatus.APPROVED)
         .order_by(ClockStop.started_at)
     )
+    return approved_of(rows)
+
+
+def approved_of(rows: Iterable[ClockStop]) -> list[timelines.ClockStop]:
+    """Return the approved stops among rows already loaded, earliest first, as timelines does."""
     return [
         timelines.ClockStop(
             started_at=row.started_at,
@@ -90,7 +95,8 @@ def approved_stops(session: Session, case_id: int) -> list[timelines.ClockStop]:
             reason=timelines.StopReason(row.reason.value),
             approved_by=str(row.approved_by),
         )
-        for row in rows
+        for row in sorted(rows, key=lambda row: row.started_at)
+        if row.status is RequestStatus.APPROVED
     ]
 
 

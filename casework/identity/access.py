@@ -193,11 +193,10 @@ def case_for_user(
     boundaries re-record it after rolling back, then commit). Allowed reads are flushed and the
     boundary commits them (the staff app commits audit entries of successful GET requests).
     """
-    if not may_see(session, user, case_id, now):
+    # The visibility check loads the case itself: one round trip, not a check then a get.
+    case = session.scalar(visible_cases(session, user, now).where(Case.id == case_id))
+    if case is None:
         record_audit(session, user.id, action, case_id, source, now, outcome=DENIED)
-        raise CaseNotVisible(user.id, case_id, action, source, now)
-    case = session.get(Case, case_id)
-    if case is None:  # pragma: no cover - may_see found it in the same transaction
         raise CaseNotVisible(user.id, case_id, action, source, now)
     record_audit(session, user.id, action, case_id, source, now)
     return case

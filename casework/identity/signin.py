@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casework.crypto import SecretBox, constant_time_equal, sha256_hex
 from casework.errors import NotFound, ValidationFailed
@@ -244,7 +244,13 @@ def find_session(
     """Return the live session of a raw token; ends it if idle or too old; None if not live."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(select(StaffSession).where(StaffSession.token_hash == sha256_hex(token)))
+    # The user and their grants come in the same round trip: every request checks them.
+    statement = (
+        select(StaffSession)
+        .where(StaffSession.token_hash == sha256_hex(token))
+        .options(joinedload(StaffSession.user).joinedload(StaffUser.grants))
+    )
+    row = session.execute(statement).unique().scalar_one_or_none()
     if row is None or row.ended_at is not None:
         return None
     user = row.user

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import smtplib
+import threading
+import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
+from email.utils import parseaddr
+from functools import lru_cache
 from typing import Protocol
 
 from casework.notifications.rendering import RenderedNotice
@@ -38,9 +45,47 @@ class SmsGateway(Protocol):
         """Send a notice; raise ChannelError on failure."""
 
 
+def _email(sender: str, envelope: Envelope, notice: RenderedNotice) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = envelope.address
+    message["Subject"] = notice.subject
+    message["Message-ID"] = envelope.message_id
+    message["Content-Language"] = notice.language
+    message.set_content(notice.text)
+    message.add_alternative(notice.html, subtype="html")
+    return message
+
+
+# Addresses and Message-IDs that can go into a header as they are (ASCII, no folding, no CR/LF).
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,190}")
+_PLAIN_MESSAGE_ID = re.compile(r"<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]{1,200}>")
+
+
+@lru_cache(maxsize=64)
+def _template(sender: str, notice: RenderedNotice) -> bytes:
+    """The message without its To and Message-ID headers, built and encoded once per notice."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["Subject"] = notice.subject
+    message["Content-Language"] = notice.language
+    message.set_content(notice.text)
+    message.add_alternative(notice.html, subtype="html")
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def _envelope_sender(sender: str) -> str:
+    return parseaddr(sender)[1] or sender
+
+
+def _helo(sender: str) -> str:
+    # A fixed HELO name: smtplib would otherwise do a reverse DNS lookup per connection.
+    return sender.rpartition("@")[2] or "localhost"
+
+
 @dataclass(frozen=True)
 class SmtpMailer:
-    """Plain SMTP to the configured relay; the Message-ID is derived from the outbox id."""
+    """Plain SMTP to the configured relay, one connection per message."""
 
     host: str
     port: int
@@ -49,21 +94,90 @@ class SmtpMailer:
 
     def send(self, envelope: Envelope, notice: RenderedNotice) -> None:
         """Send a text + HTML notice (the HTML part carries dir and lang)."""
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = envelope.address
-        message["Subject"] = notice.subject
-        message["Message-ID"] = envelope.message_id
-        message["Content-Language"] = notice.language
-        message.set_content(notice.text)
-        message.add_alternative(notice.html, subtype="html")
+        message = _email(self.sender, envelope, notice)
         try:
-            # A fixed HELO name: smtplib would otherwise do a reverse DNS lookup per message.
-            helo = self.sender.rpartition("@")[2] or "localhost"
-            with smtplib.SMTP(self.host, self.port, helo, timeout=self.timeout) as smtp:
+            with smtplib.SMTP(
+                self.host, self.port, _helo(self.sender), timeout=self.timeout
+            ) as smtp:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             raise ChannelError(type(error).__name__) from error
+
+
+@dataclass
+class ReusedSmtpMailer:
+    """SMTP to the configured relay over one connection kept per process.
+
+    Before each message on a kept connection an RSET checks that it is alive; if the relay has
+    dropped it, a fresh connection is opened before anything of the message is sent, so a
+    dropped connection costs no attempt and sends nothing twice. A failure once the message
+    is under way closes the connection and raises ChannelError (the outbox retries, with the
+    same Message-ID). A connection idle longer than `max_idle` is replaced, not probed; one
+    inherited across a fork is abandoned without a word to the server.
+    """
+
+    host: str
+    port: int
+    sender: str
+    timeout: float = 30.0
+    max_idle: float = 60.0
+    _smtp: smtplib.SMTP | None = field(default=None, init=False, repr=False)
+    _pid: int = field(default=0, init=False, repr=False)
+    _used_at: float = field(default=0.0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def send(self, envelope: Envelope, notice: RenderedNotice) -> None:
+        """Send a text + HTML notice over the kept connection (opened or replaced as needed)."""
+        plain = _PLAIN_ADDRESS.fullmatch(envelope.address) and _PLAIN_MESSAGE_ID.fullmatch(
+            envelope.message_id
+        )
+        with self._lock:
+            try:
+                smtp = self._ready()
+                if plain:
+                    # The notice's MIME parts are the same for every recipient: only the two
+                    # headers that differ are written per message.
+                    head = f"To: {envelope.address}\r\nMessage-ID: {envelope.message_id}\r\n"
+                    data = head.encode("ascii") + _template(self.sender, notice)
+                    smtp.sendmail(_envelope_sender(self.sender), [envelope.address], data)
+                else:
+                    smtp.send_message(_email(self.sender, envelope, notice))
+            except (OSError, smtplib.SMTPException) as error:
+                self._drop()
+                raise ChannelError(type(error).__name__) from error
+            self._used_at = time.monotonic()
+
+    def close(self) -> None:
+        """Say QUIT and close the kept connection (at worker shutdown); harmless if none."""
+        with self._lock:
+            self._drop()
+
+    def _ready(self) -> smtplib.SMTP:
+        """A connection that answered RSET just now, or a fresh one."""
+        if self._smtp is not None and self._pid != os.getpid():
+            self._smtp = None  # the parent's socket: leave it alone
+        if self._smtp is not None and time.monotonic() - self._used_at > self.max_idle:
+            self._drop()
+        if self._smtp is not None:
+            try:
+                code, _ = self._smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                code = 0
+            if code == 250:
+                return self._smtp
+            self._drop()
+        self._smtp = smtplib.SMTP(self.host, self.port, _helo(self.sender), timeout=self.timeout)
+        self._pid = os.getpid()
+        return self._smtp
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
 @dataclass(frozen=True)

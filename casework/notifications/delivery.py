@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Party
@@ -24,6 +24,7 @@ from casework.keys.services import Keys, open_case_cipher
 from casework.notifications.channels import ChannelError, Envelope, Mailer, SmsGateway
 from casework.notifications.digests import held_for_digest
 from casework.notifications.models import (
+    DeadlineAlert,
     Disclosure,
     DisclosureStatus,
     Outbox,
@@ -246,6 +247,26 @@ _HANDLERS: dict[OutboxKind, Callable[[Session, Delivery, Outbox, datetime], str]
 }
 
 
+def _load(
+    session: Session, outbox_id: int
+) -> Row[Outbox, StaffUser | None, Party | None, DeadlineAlert | None] | None:
+    """The claimed row with its recipient (and alert) in one query: the handlers then find
+    them in the session instead of asking the database for each. The session holds objects
+    weakly, so the caller keeps the returned tuple until delivery is done."""
+    statement = (
+        select(Outbox, StaffUser, Party, DeadlineAlert)
+        .outerjoin(StaffUser, StaffUser.id == Outbox.staff_user_id)
+        .outerjoin(Party, Party.id == Outbox.party_id)
+        .outerjoin(
+            DeadlineAlert,
+            (Outbox.kind == OutboxKind.ALERT) & (DeadlineAlert.id == Outbox.ref_id),
+        )
+        .where(Outbox.id == outbox_id)
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(statement).first()
+
+
 def deliver_outbox(
     session: Session,
     delivery: Delivery,
@@ -258,9 +279,10 @@ def deliver_outbox(
         session.rollback()
         return "skipped"
     checkpoint()
-    row = session.get(Outbox, outbox_id, populate_existing=True)
-    if row is None:
+    loaded = _load(session, outbox_id)
+    if loaded is None:
         return "skipped"
+    row = loaded[0]
     try:
         outcome = _HANDLERS[row.kind](session, delivery, row, now)
     except KeyUnavailable:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from pathlib import Path
 
@@ -108,6 +108,8 @@ def _html(language: str, text: str) -> str:
     )
 
 
+# Notices depend only on the language and a configured URL: rendered once per process.
+@lru_cache(maxsize=64)
 def render_notice(language: str, portal_url: str) -> RenderedNotice:
     """The content-free notice to an affected person or subject, in their language."""
     language = language_or_default(language)
@@ -117,6 +119,7 @@ def render_notice(language: str, portal_url: str) -> RenderedNotice:
     )
 
 
+@lru_cache(maxsize=64)
 def render_alert(language: str, sign_in_url: str) -> RenderedNotice:
     """The content-free deadline alert to a member of staff."""
     language = language_or_default(language)

@@ -19,11 +19,12 @@ from casework.cases.dashboard import DeadlineState, deadline_state, deadlines_of
 from casework.cases.decision_models import Decision, DisciplinaryMeasure, NonDisciplinaryMeasure
 from casework.cases.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, evidence_of
 from casework.cases.models import Case, Deadline, Finding, Stage
+from casework.cases.records import StepView
 from casework.cases.services import read_case
 from casework.cases.stages import CLOSING_OUTCOMES, FORWARD
 from casework.cases.steps import STEP_LABELS, step_label
 from casework.cases.timeline import (
-    approved_stops,
+    approved_of,
     case_guidance,
     computed_deadlines,
     open_stop_starts,
@@ -69,11 +70,13 @@ def _as_of_now(row: Deadline, computed: timelines.ComputedDeadline) -> Deadline:
     )
 
 
-def _deadline_lines(session: Session, case: Case, now: datetime) -> list[DeadlineLine]:
+def _deadline_lines(
+    session: Session, case: Case, now: datetime, stop_rows: list[ClockStop]
+) -> list[DeadlineLine]:
     guidance = case_guidance(case)
     titles = {rule.key: rule.title for rule in guidance.timelines}
     rows = deadlines_of(session, case)
-    stops = approved_stops(session, case.id)
+    stops = approved_of(stop_rows)
     holding = open_stop_starts(stops)
     if not holding:
         return [
@@ -92,6 +95,34 @@ def _deadline_lines(session: Session, case: Case, now: datetime) -> list[Deadlin
             DeadlineLine(shown, titles.get(row.key, row.key), deadline_state(shown, now), held)
         )
     return sorted(lines, key=lambda line: line.row.due_at)
+
+
+@dataclass(frozen=True, slots=True)
+class StepLine:
+    """A step as the timeline shows it: everything the template prints, worked out once."""
+
+    iso: str
+    when: str
+    label: str
+    narrative: str | None
+
+
+def _step_lines(steps: tuple[StepView, ...]) -> list[StepLine]:
+    # A long log repeats a few kinds: look each label up once. Same text as strftime's
+    # '%d %b %Y %H:%M' (C locale), without a strftime call per row.
+    labels: dict[str, str] = {}
+    lines = []
+    for step in steps:
+        label = labels.get(step.kind)
+        if label is None:
+            label = labels[step.kind] = step_label(step.kind)
+        at = step.occurred_at
+        when = f"{at.day:02d} {_MONTHS[at.month - 1]} {at.year} {at.hour:02d}:{at.minute:02d}"
+        lines.append(StepLine(at.isoformat(), when, label, step.narrative))
+    return lines
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -158,14 +189,15 @@ def render_case_page(
         )
     )
     decision = decision_of(session, case)
+    view = read_case(session, keys, case)
     page = render_template(
         "cases/case.html",
         case=case,
-        view=read_case(session, keys, case),
-        deadlines=_deadline_lines(session, case, now),
+        view=view,
+        steps=_step_lines(view.steps),
+        deadlines=_deadline_lines(session, case, now, stops),
         checklist=_checklist(case),
         stage_changes=case.stage_changes,
-        step_label=step_label,
         targets=FORWARD[case.stage],
         finding_options=_options(Finding),
         measures=list(DisciplinaryMeasure),

@@ -30,6 +30,20 @@ def test_portal_exit_url_defaults_to_a_neutral_site_and_can_be_set(tmp_path: Pat
     assert chosen.portal_exit_url == "https://weather.example.org/today?city=geneva"
 
 
+def test_relay_defaults_drain_a_backlog_well_above_one_batch_per_beat(tmp_path: Path) -> None:
+    settings = load_settings({"CASEWORK_INSTANCE": str(tmp_path)})
+    per_second = (
+        settings.outbox_relay_batch
+        * settings.outbox_relay_max_batches
+        / settings.outbox_relay_seconds
+    )
+    assert per_second >= 1000
+    chosen = load_settings(
+        {"CASEWORK_INSTANCE": str(tmp_path), "CASEWORK_OUTBOX_RELAY_BATCH": "200"}
+    )
+    assert chosen.outbox_relay_batch == 200
+
+
 def test_production_normalises_the_postgres_driver() -> None:
     settings = load_settings(
         {
@@ -63,6 +77,10 @@ def test_production_normalises_the_postgres_driver() -> None:
         ({"CASEWORK_PORTAL_EXIT_URL": "javascript:alert(1)"}, "CASEWORK_PORTAL_EXIT_URL must be"),
         ({"CASEWORK_PORTAL_EXIT_URL": "https://x.org/\n<b>"}, "CASEWORK_PORTAL_EXIT_URL must be"),
         ({"CASEWORK_PORTAL_EXIT_URL": "https://[::1"}, "CASEWORK_PORTAL_EXIT_URL must be"),
+        ({"CASEWORK_OUTBOX_RELAY_BATCH": "0"}, "CASEWORK_OUTBOX_RELAY_BATCH must be positive"),
+        ({"CASEWORK_OUTBOX_RELAY_BATCH": "50000"}, "CASEWORK_OUTBOX_RELAY_BATCH must be at most"),
+        ({"CASEWORK_OUTBOX_RELAY_SECONDS": "0.5"}, "RELAY_SECONDS must be a whole number"),
+        ({"CASEWORK_OUTBOX_RELAY_MAX_BATCHES": "1000"}, "RELAY_MAX_BATCHES must be at most"),
     ],
 )
 def test_bad_settings_name_the_variable_and_the_fix(env: dict[str, str], message: str) -> None:
