@@ -44,7 +44,7 @@ forwarded_allow_ips = os.environ.get(
     "CASEWORK_FORWARDED_ALLOW_IPS", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 )
 # Heartbeat files on tmpfs: a worker never blocks on a slow disk (gunicorn's own advice).
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (tmpfs, not a temp file)
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108  # nosec B108 (tmpfs, not a temp file)
 # The runtime control socket has one default path per user: several servers on one host would
 # take it from each other. Enable it per server with CASEWORK_WEB_CONTROL_SOCKET=/run/....ctl.
 _control_socket = os.environ.get("CASEWORK_WEB_CONTROL_SOCKET", "")

@@ -205,7 +205,7 @@ def _advance_sequences(engine: Engine) -> None:
         for table in SEQUENCED_TABLES:
             connection.execute(
                 text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608 (fixed table names)
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
                 )
             )
