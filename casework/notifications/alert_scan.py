@@ -84,10 +84,10 @@ def _computed(row: Any) -> ComputedDeadline:
     )
 
 
-def raise_alerts(session: Session, wanted: Sequence[Wanted], now: datetime) -> int:
-    """Insert the alerts not raised before and their outbox rows; return how many are new."""
+def raise_alerts(session: Session, wanted: Sequence[Wanted], now: datetime) -> list[int]:
+    """Insert the alerts not raised before and their outbox rows; return the new alerts' ids."""
     if not wanted:
-        return 0
+        return []
     dialect = session.get_bind().dialect.name
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
     entity_of = {case_id: entity_id for case_id, entity_id, _key, _level in wanted}
@@ -112,7 +112,7 @@ def raise_alerts(session: Session, wanted: Sequence[Wanted], now: datetime) -> i
             ],
         ).all()
     if not created:
-        return 0
+        return []
     recipients = recipients_of_alerts(
         session, [(row.case_id, entity_of[row.case_id], row.threshold) for row in created]
     )
@@ -149,7 +149,7 @@ def raise_alerts(session: Session, wanted: Sequence[Wanted], now: datetime) -> i
                 for case_id, ref, user_id in pairs
             ],
         )
-    return len(created)
+    return [row.id for row in created]
 
 
 def _move_next_alerts(session: Session, moves: list[dict[str, Any]]) -> None:
@@ -179,7 +179,7 @@ def scan_deadline_alerts(session: Session, now: datetime, batch: int = BATCH) ->
             crossed = crossed_thresholds(computed, now)
             wanted.extend((row.case_id, row.entity_id, row.key, t.value) for t in crossed)
             moves.append({"id": row.id, "next_alert_at": next_alert_at(computed, crossed)})
-        raised += raise_alerts(session, wanted, now)
+        raised += len(raise_alerts(session, wanted, now))
         _move_next_alerts(session, moves)
     session.flush()
     return raised

@@ -146,10 +146,7 @@ def _deliver_notice(session: Session, delivery: Delivery, row: Outbox, now: date
         return "withheld"
     later = quiet_until(pref, now)
     if later is not None:
-        row.status = OutboxStatus.PENDING
-        row.attempts -= 1
-        row.next_attempt_at = later
-        return "deferred"
+        return _defer(row, later)
     _store_disclosure_substance(session, delivery, disclosure)
     address = _party_address(session, delivery, party, row.channel)
     if address is None:
@@ -160,6 +157,14 @@ def _deliver_notice(session: Session, delivery: Delivery, row: Outbox, now: date
     mark_sent(row, now)
     _finish_disclosure(session, disclosure, now)
     return "sent"
+
+
+def _defer(row: Outbox, until: datetime) -> str:
+    """Put a row back until quiet hours end; the postponed try does not count as an attempt."""
+    row.status = OutboxStatus.PENDING
+    row.attempts -= 1
+    row.next_attempt_at = until
+    return "deferred"
 
 
 def _deliver_subject_notice(
@@ -180,10 +185,7 @@ def _deliver_subject_notice(
             return "withheld"
         later = quiet_until(pref, now)
         if later is not None:
-            row.status = OutboxStatus.PENDING
-            row.attempts -= 1
-            row.next_attempt_at = later
-            return "deferred"
+            return _defer(row, later)
     address = _party_address(session, delivery, party, row.channel) if row.channel else None
     if row.channel is None or address is None:
         mark_sent(row, now)

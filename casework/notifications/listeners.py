@@ -10,7 +10,7 @@ from casework.notifications.rules import on_case_event
 from casework.notifications.scans import raise_alert
 
 # Events staff must be told of: (alert key prefix, threshold). Amber goes to the case owner, red
-# to the supervisors, ceiling to the head of entity (see recipients.threshold_recipients).
+# to the supervisors, ceiling to the head of entity (see recipients.recipients_of_alerts).
 PERSON_ALERTS = {
     "step:message_from_affected": ("message", "amber"),
     "retaliation_reported": ("retaliation", "red"),

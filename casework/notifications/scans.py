@@ -9,23 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, Party
 from casework.guidance import load_version
 
 # The deadline scan is set-based and lives in its own module; re-exported for the tasks.
-from casework.notifications.alert_scan import scan_deadline_alerts
+from casework.notifications.alert_scan import raise_alerts, scan_deadline_alerts
 from casework.notifications.models import (
-    DeadlineAlert,
     Disclosure,
     DisclosureStatus,
     MilestoneSchedule,
-    OutboxKind,
 )
-from casework.notifications.outbox import add_outbox
-from casework.notifications.recipients import threshold_recipients
 from casework.notifications.rules import record_disclosure
 from casework.timelines import next_repeat_due
 
@@ -42,29 +37,8 @@ def raise_alert(
     session: Session, case: Case, deadline_key: str, threshold: str, now: datetime
 ) -> int | None:
     """Insert the one alert for (case, deadline, threshold); None if it already exists."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(DeadlineAlert)
-        .values(case_id=case.id, deadline_key=deadline_key, threshold=threshold, raised_at=now)
-        .on_conflict_do_nothing(index_elements=["case_id", "deadline_key", "threshold"])
-        .returning(DeadlineAlert.id)
-    )
-    alert_id = session.scalar(statement)
-    if alert_id is None:
-        return None
-    recipients = threshold_recipients(session, case.entity_id, case.id, threshold)
-    for user_id in recipients:
-        add_outbox(
-            session,
-            OutboxKind.ALERT,
-            now,
-            case_id=case.id,
-            ref_id=alert_id,
-            channel="email",
-            staff_user_id=user_id,
-        )
-    return int(alert_id)
+    created = raise_alerts(session, [(case.id, case.entity_id, deadline_key, threshold)], now)
+    return created[0] if created else None
 
 
 def scan_milestones(session: Session, now: datetime, batch: int = BATCH) -> int:
