@@ -42,17 +42,18 @@ def associated_data(table: str, case_id: int, field: str) -> bytes:
     return f"v{FORMAT_V1}|{table}|{case_id}|{field}".encode()
 
 
-def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def _seal(key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
     nonce = os.urandom(NONCE_BYTES)
-    return bytes([FORMAT_V1]) + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return bytes([FORMAT_V1]) + nonce + aead.encrypt(nonce, plaintext, aad)
 
 
-def _open(key: bytes, blob: bytes, aad: bytes, what: str) -> bytes:
+def _open(key: bytes | AESGCM, blob: bytes, aad: bytes, what: str) -> bytes:
     if len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != FORMAT_V1:
         raise DecryptionFailed(f"{what}: not a version-{FORMAT_V1} ciphertext")
     nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
     try:
-        return AESGCM(key).decrypt(nonce, body, aad)
+        return (key if isinstance(key, AESGCM) else AESGCM(key)).decrypt(nonce, body, aad)
     except InvalidTag:
         raise DecryptionFailed(
             f"{what}: authentication failed (corrupt, or moved from another record or field)"
@@ -67,24 +68,32 @@ def new_data_key() -> bytes:
 class CaseCipher:
     """Encrypts and decrypts the fields of one case with its data key."""
 
-    __slots__ = ("_key", "case_id")
+    __slots__ = ("_aad", "_key", "case_id")
 
     def __init__(self, case_id: int, data_key: bytes) -> None:
         if len(data_key) != KEY_BYTES:
             raise KeyUnavailable(f"case {case_id}: data key has the wrong length")
         self.case_id = case_id
-        self._key = data_key
+        # One AES-GCM context for every field of the case (a 200-step page decrypts 200 times).
+        self._key = AESGCM(data_key)
+        self._aad: dict[tuple[str, str], bytes] = {}
+
+    def _field_aad(self, table: str, field: str) -> bytes:
+        aad = self._aad.get((table, field))
+        if aad is None:
+            aad = self._aad[(table, field)] = associated_data(table, self.case_id, field)
+        return aad
 
     def __repr__(self) -> str:
         return f"CaseCipher(case_id={self.case_id})"
 
     def encrypt(self, table: str, field: str, plaintext: str) -> bytes:
         """Encrypt a text field bound to this case, table and field."""
-        return _seal(self._key, plaintext.encode(), associated_data(table, self.case_id, field))
+        return _seal(self._key, plaintext.encode(), self._field_aad(table, field))
 
     def decrypt(self, table: str, field: str, blob: bytes) -> str:
         """Decrypt a text field; raises DecryptionFailed if it belongs elsewhere."""
-        aad = associated_data(table, self.case_id, field)
+        aad = self._field_aad(table, field)
         plain = _open(self._key, blob, aad, f"case {self.case_id} {table}.{field}")
         return SensitiveText(plain.decode())
 

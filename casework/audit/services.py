@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
@@ -49,8 +49,7 @@ def canonical_fields(entry: AuditEntry) -> dict[str, Any]:
 
 def entry_digest(fields: dict[str, Any]) -> str:
     """Return the SHA-256 hex digest of the canonical JSON of an entry's fields."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return hashlib.sha256(_canonical_json(fields).encode("ascii")).hexdigest()
 
 
 def _lock_head(session: Session) -> AuditChainHead:
@@ -98,11 +97,85 @@ def record_audit(
     return entry
 
 
+# PostgreSQL chains an entry in one round trip: lock the head, hash (the canonical JSON is
+# assembled around the locked head's values, see `hash_frame`), insert the entry, move the head.
+_APPEND_PG = """
+WITH head AS (
+    SELECT last_seq + 1 AS seq, last_hash AS prev_hash
+    FROM audit_chain_head WHERE id = :head_id FOR UPDATE
+), chained AS (
+    SELECT seq, prev_hash, encode(sha256(convert_to(
+        :prefix || prev_hash || :middle || seq::text || :suffix, 'UTF8')), 'hex') AS entry_hash
+    FROM head
+), inserted AS (
+    INSERT INTO audit_entries
+        (seq, at, actor_id, token_id, case_id, action, source, outcome, prev_hash, entry_hash)
+    SELECT seq, :at, :actor_id, :token_id, :case_id, :action, :source, :outcome,
+           prev_hash, entry_hash
+    FROM chained
+    RETURNING seq, prev_hash, entry_hash
+)
+UPDATE audit_chain_head SET last_seq = inserted.seq, last_hash = inserted.entry_hash
+FROM inserted WHERE audit_chain_head.id = :head_id
+RETURNING inserted.seq, inserted.prev_hash, inserted.entry_hash
+"""
+
+
+def hash_frame(entry: AuditEntry) -> tuple[str, str, str]:
+    """The canonical JSON of an entry around its prev_hash and seq: (prefix, middle, suffix).
+
+    `prefix + prev_hash + middle + str(seq) + suffix` is the canonical serialisation: keys are
+    sorted, and `prev_hash` and `seq` are adjacent between `outcome` and `source`.
+    """
+    fields = canonical_fields(entry)
+    before = {key: value for key, value in fields.items() if key < "prev_hash"}
+    after = {key: value for key, value in fields.items() if key > "seq"}
+    prefix = _canonical_json(before)[:-1] + ',"prev_hash":"'
+    return prefix, '","seq":', "," + _canonical_json(after)[1:]
+
+
+def _canonical_json(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _append_in_one_statement(session: Session, entry: AuditEntry) -> bool:
+    """Chain one entry on PostgreSQL in a single statement; False if the head does not exist."""
+    prefix, middle, suffix = hash_frame(entry)
+    row = session.execute(
+        text(_APPEND_PG),
+        {
+            "head_id": HEAD_ID,
+            "prefix": prefix,
+            "middle": middle,
+            "suffix": suffix,
+            "at": entry.at,
+            "actor_id": entry.actor_id,
+            "token_id": entry.token_id,
+            "case_id": entry.case_id,
+            "action": entry.action,
+            "source": entry.source,
+            "outcome": entry.outcome,
+        },
+    ).one_or_none()
+    if row is None:
+        return False
+    entry.seq, entry.prev_hash, entry.entry_hash = row.seq, row.prev_hash, row.entry_hash
+    return True
+
+
 def _chain_pending(session: Session) -> None:
     """Lock the head and chain the session's waiting entries onto it, in append order."""
     queued: list[tuple[int, AuditEntry]] = session.info.pop(_QUEUE, [])
     if not queued:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        cached_head = session.identity_map.get(session.identity_key(AuditChainHead, HEAD_ID))
+        if cached_head is not None:
+            session.expire(cached_head)  # the statement moves the head behind the ORM's back
+        if _append_in_one_statement(session, queued[0][1]):
+            for _ordinal, entry in queued[1:]:
+                _append_in_one_statement(session, entry)
+            return
     head = _lock_head(session)
     seq, previous = head.last_seq, head.last_hash
     for _ordinal, entry in queued:

@@ -201,10 +201,9 @@ def log_step(
         occurred_at=occurred_at,
         recorded_at=now,
         actor_id=actor_id,
+        narrative_ct=cipher.encrypt_optional("case_steps", "narrative", narrative),
     )
     session.add(step)
-    session.flush()
-    step.narrative_ct = cipher.encrypt_optional("case_steps", "narrative", narrative)
     session.flush()
     record_event(session, case, f"step:{kind}", occurred_at, actor_id, now, step_id=step.id)
     if kind == StepKind.SUBJECT_DEPARTED.value and case.stage is not Stage.CLOSED:

@@ -63,10 +63,14 @@ def recipients_of_alerts(
 ) -> list[list[int]]:
     """Amber to the case's leads (else the supervisors), red to supervisors, ceiling to heads."""
     leads = leads_by_case(session, [case for case, _entity, level in alerts if level == "amber"])
+    # Entities whose supervisors or heads are needed: amber alerts on cases with a lead need none.
+    needed = [
+        (entity, _ROLE_BY_LEVEL.get(level, Role.SUPERVISOR))
+        for case, entity, level in alerts
+        if level != "amber" or not leads.get(case)
+    ]
     staff = staff_by_entity_role(
-        session,
-        [entity for _case, entity, _level in alerts],
-        [Role.SUPERVISOR, Role.HEAD_OF_ENTITY],
+        session, [entity for entity, _role in needed], [role for _entity, role in needed]
     )
     recipients = []
     for case_id, entity_id, level in alerts:

@@ -256,11 +256,12 @@ def apply_milestones(
     session: Session, case: Case, guidance: GuidanceVersion, event: CaseEvent, now: datetime
 ) -> None:
     """Record or schedule every milestone the event fires, for every affected person."""
+    fired = [m for m in guidance.milestones if event.name in {e.value for e in m.fired_on}]
+    if not fired:
+        return
     entity = session.get(Entity, case.entity_id)
     calendar = entity_calendar(entity) if entity is not None else WorkingCalendar()
-    for milestone in guidance.milestones:
-        if event.name not in {e.value for e in milestone.fired_on}:
-            continue
+    for milestone in fired:
         for party in _affected(case):
             if milestone.repeat_every_days is not None:
                 _schedule(
@@ -353,10 +354,21 @@ def subject_channels(session: Session, party: Party) -> list[str]:
     return safe_channels(pref, party)
 
 
+_SUBJECT_NOTICE_EVENTS = frozenset(
+    (
+        GuidanceEvent.MEMORANDUM_ISSUED.value,
+        GuidanceEvent.DECISION.value,
+        AppealAnchor.DECISION_NOTIFIED.value,
+    )
+)
+
+
 def apply_subject_notices(
     session: Session, case: Case, guidance: GuidanceVersion, event: CaseEvent, now: datetime
 ) -> None:
     """The subject's notices: memorandum and response deadline, decision and appeal windows."""
+    if event.name not in _SUBJECT_NOTICE_EVENTS:
+        return
     for party in _subjects(case):
         if event.name == GuidanceEvent.MEMORANDUM_ISSUED.value:
             add_subject_notice(session, case, party, "allegations_memorandum", "", None, now)

@@ -10,11 +10,13 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from casework.audit.models import AuditChainHead
+from casework.audit.models import AuditChainHead, AuditEntry
 from casework.audit.services import (
     DENIED,
+    GENESIS,
     canonical_fields,
     entry_digest,
+    hash_frame,
     record_audit,
     verify_chain,
 )
@@ -156,3 +158,42 @@ def test_an_export_verifies_with_the_documented_algorithm(
     lines[2] = json.dumps(edited)
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert verify(str(target)) == "entry 3 altered"
+
+
+def test_the_hash_frame_rebuilds_the_canonical_serialisation(now: datetime) -> None:
+    entry = AuditEntry(
+        seq=41,
+        at=now,
+        actor_id=None,
+        token_id=7,
+        case_id=None,
+        action='odd "action" \\ é',
+        source="2001:db8::1 ünïcode",
+        outcome=DENIED,
+        prev_hash=GENESIS,
+    )
+    prefix, middle, suffix = hash_frame(entry)
+    rebuilt = prefix + GENESIS + middle + "41" + suffix
+    assert rebuilt == json.dumps(
+        canonical_fields(entry), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    )
+
+
+def test_entries_with_escaped_text_chain_and_verify(session: Session, now: datetime) -> None:
+    # The first commit creates the head; later ones chain in the database on PostgreSQL.
+    for round_ in range(3):
+        for number in range(round_ + 1):
+            record_audit(
+                session,
+                actor_id=None if number else round_,
+                action=f'case.view "{round_}" \\ é',
+                case_id=None,
+                source="2001:db8::1 ünïcode",
+                now=now + timedelta(seconds=round_, microseconds=number),
+            )
+        session.commit()
+    report = verify_chain(session)
+    assert report.ok, report.reason
+    assert report.entries == 6
+    head = session.get(AuditChainHead, 1)
+    assert head is not None and head.last_seq == 6
