@@ -181,5 +181,7 @@ def scan_deadline_alerts(session: Session, now: datetime, batch: int = BATCH) ->
             moves.append({"id": row.id, "next_alert_at": next_alert_at(computed, crossed)})
         raised += len(raise_alerts(session, wanted, now))
         _move_next_alerts(session, moves)
+        if len(rows) < batch:
+            break  # a short batch was the last one: no second trip through the index
     session.flush()
     return raised

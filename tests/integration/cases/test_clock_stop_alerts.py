@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.cases.clock_models import StopReasonCode
@@ -185,3 +185,33 @@ def test_case_page_shows_the_moved_due_date_while_a_stop_is_open(
     assert "On track" in line.group(1) and "Late" not in line.group(1)
     session.rollback()
     assert _row(session, case).due_at == assigned + timedelta(days=90)  # the GET wrote nothing
+
+
+def test_a_scan_in_small_batches_raises_every_due_alert_once(session: Session, keys: Keys) -> None:
+    entity = make_entity(session, RECEIVED)
+    cases = [make_case_received_at(session, keys, entity, RECEIVED, RECEIVED) for _ in range(3)]
+    session.commit()
+    armed = session.scalar(
+        select(func.count())
+        .select_from(Deadline)
+        .where(Deadline.case_id.in_([c.id for c in cases]), Deadline.next_alert_at.is_not(None))
+    )
+    assert armed and armed > 4  # several batches of 2, the last one possibly short
+    later = RECEIVED + timedelta(days=400)
+    raised = scan_deadline_alerts(session, later, batch=2)
+    session.commit()
+    alerts = session.scalars(
+        select(DeadlineAlert.case_id).where(DeadlineAlert.case_id.in_([c.id for c in cases]))
+    ).all()
+    assert raised == len(alerts) > armed  # past every threshold: amber, red and more
+    assert scan_deadline_alerts(session, later, batch=2) == 0
+    left = session.scalar(
+        select(func.count())
+        .select_from(Deadline)
+        .where(
+            Deadline.case_id.in_([c.id for c in cases]),
+            Deadline.next_alert_at.is_not(None),
+            Deadline.next_alert_at <= later,
+        )
+    )
+    assert left == 0
