@@ -101,6 +101,9 @@ class Case(Base):
     deadlines: Mapped[list[Deadline]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Deadline.due_at"
     )
+    # Filled only where a query loads the wrapped key with the case (contains_eager), so that
+    # the key stays in the session for `open_case_cipher`; read-only, never loaded lazily.
+    wrapped_key_row: Mapped[CaseKey | None] = relationship(viewonly=True, lazy="raise")
 
 
 class ReferenceCounter(Base):

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from casework.audit.services import DENIED, record_audit
 from casework.cases.events import CaseEvent, emit
-from casework.cases.models import Case, Party, Stage
+from casework.cases.models import Case, CaseKey, Party, Stage
 from casework.errors import NotFound, ValidationFailed
 from casework.identity.models import (
     AssignmentRole,
@@ -193,8 +193,16 @@ def case_for_user(
     boundaries re-record it after rolling back, then commit). Allowed reads are flushed and the
     boundary commits them (the staff app commits audit entries of successful GET requests).
     """
-    # The visibility check loads the case itself: one round trip, not a check then a get.
-    case = session.scalar(visible_cases(session, user, now).where(Case.id == case_id))
+    # The visibility check loads the case itself: one round trip, not a check then a get. Its
+    # wrapped data key comes along into the session, so opening the case's cipher (nearly every
+    # read or change does) costs no second query.
+    statement = (
+        visible_cases(session, user, now)
+        .outerjoin(CaseKey, CaseKey.case_id == Case.id)
+        .options(contains_eager(Case.wrapped_key_row))
+        .where(Case.id == case_id)
+    )
+    case = session.scalar(statement)
     if case is None:
         record_audit(session, user.id, action, case_id, source, now, outcome=DENIED)
         raise CaseNotVisible(user.id, case_id, action, source, now)
