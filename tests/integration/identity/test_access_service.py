@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from casework.audit.models import AuditEntry
@@ -23,7 +23,7 @@ from casework.identity.access import (
     visible_cases,
 )
 from casework.identity.models import AssignmentRole, Role, StaffUser
-from casework.keys.services import Keys
+from casework.keys.services import Keys, open_case_cipher
 from tests.factories import make_case, make_entity, make_user
 from tests.support.access_matrix import build_world
 
@@ -143,3 +143,31 @@ def test_supervisor_only_actions(session: Session, now: datetime) -> None:
         assert not can(supervisor, permission, other)
     assert can(investigator, "case.advance", entity.id)
     assert not can(investigator, "no.such.permission", entity)
+
+
+def test_a_case_read_brings_its_key_so_opening_the_cipher_costs_no_query(
+    session: Session, keys: Keys, now: datetime
+) -> None:
+    world = build_world(session, keys, now)
+    session.commit()
+    case_id, reader = world.case.id, world.assigned
+    session.expunge_all()
+    session.add(reader)
+    statements: list[str] = []
+
+    def _count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", _count)
+    try:
+        case = case_for_user(session, reader, case_id, "case.view", "192.0.2.1", now)
+        read = len(statements)
+        cipher = open_case_cipher(session, keys, case.id)
+    finally:
+        event.remove(bind, "before_cursor_execute", _count)
+    assert read >= 1
+    assert len(statements) == read  # the wrapped key came with the case
+    assert cipher.case_id == case_id
+    assert case.reference_ct is not None
+    assert cipher.decrypt("cases", "reference", case.reference_ct)
