@@ -7,6 +7,7 @@ import socket
 
 from celery import Task
 from celery.signals import worker_process_shutdown
+from kombu.exceptions import BatchPublishError
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
@@ -70,23 +71,37 @@ def relay_outbox() -> int:
     return relayed
 
 
+# Messages go to Redis in pipelined batches of this many: one round trip per batch, and the
+# workers see the first messages of a large relay batch early.
+PUBLISH_BATCH = 100
+
+
 def _publish(ids: list[int]) -> bool:
-    """Send a deliver message per id; False if the broker is unavailable (rows stay queued)."""
+    """Send a deliver message per id; False if the broker is unavailable (rows stay queued).
+
+    A failed batch may have reached the broker in part: the rows stay queued either way, so
+    the relay sends them again later and a second message for a delivered row finds it claimed.
+    """
     with celery_app.producer_or_acquire() as producer:
-        for outbox_id in ids:
-            try:
-                deliver.apply_async(args=[outbox_id], retry=False, producer=producer)
-            except BrokerError:
-                log.warning("broker unavailable; %d outbox rows stay queued", len(ids))
-                return False
+        try:
+            with producer.batch(max_size=PUBLISH_BATCH):
+                for outbox_id in ids:
+                    deliver.apply_async(args=[outbox_id], retry=False, producer=producer)
+        except (BrokerError, BatchPublishError):
+            log.warning("broker unavailable; %d outbox rows stay queued", len(ids))
+            return False
     return True
 
 
 @celery_app.task(name="outbox.deliver", **_DB_RETRY)
 def deliver(outbox_id: int) -> str:
     """Claim and deliver one outbox row; a duplicate message finds it claimed and stops."""
-    outcome = deliver_outbox(session(), delivery(), outbox_id, task_now(), session().commit)
-    session().commit()
+    db = session()
+    # An alert's claim and outcome are single statements: autocommit spares a BEGIN and a
+    # COMMIT round trip for each (deliver_outbox leaves autocommit before multi-row work).
+    db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    outcome = deliver_outbox(db, delivery(), outbox_id, task_now(), db.commit)
+    db.commit()
     return outcome
 
 

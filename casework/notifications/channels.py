@@ -74,6 +74,7 @@ def _template(sender: str, notice: RenderedNotice) -> bytes:
     return message.as_bytes(policy=policy.SMTP)
 
 
+@lru_cache(maxsize=8)
 def _envelope_sender(sender: str) -> str:
     return parseaddr(sender)[1] or sender
 
@@ -108,11 +109,12 @@ class SmtpMailer:
 class ReusedSmtpMailer:
     """SMTP to the configured relay over one connection kept per process.
 
-    Before each message on a kept connection an RSET checks that it is alive; if the relay has
-    dropped it, a fresh connection is opened before anything of the message is sent, so a
-    dropped connection costs no attempt and sends nothing twice. A failure once the message
-    is under way closes the connection and raises ChannelError (the outbox retries, with the
-    same Message-ID). A connection idle longer than `max_idle` is replaced, not probed; one
+    On a kept connection the message's MAIL command doubles as the check that it is alive: if
+    the relay has dropped it (or refuses MAIL), nothing of the message has been sent, so a
+    fresh connection is opened and the message starts again there; a dropped connection costs
+    no attempt and sends nothing twice. A failure once the message is under way (RCPT, DATA)
+    closes the connection and raises ChannelError (the outbox retries, with the same
+    Message-ID). A connection idle longer than `max_idle` is replaced, not probed; one
     inherited across a fork is abandoned without a word to the server.
     """
 
@@ -133,15 +135,15 @@ class ReusedSmtpMailer:
         )
         with self._lock:
             try:
-                smtp = self._ready()
                 if plain:
                     # The notice's MIME parts are the same for every recipient: only the two
                     # headers that differ are written per message.
                     head = f"To: {envelope.address}\r\nMessage-ID: {envelope.message_id}\r\n"
                     data = head.encode("ascii") + _template(self.sender, notice)
-                    smtp.sendmail(_envelope_sender(self.sender), [envelope.address], data)
+                    smtp = self._mail_started()
+                    _finish_plain(smtp, envelope.address, data)
                 else:
-                    smtp.send_message(_email(self.sender, envelope, notice))
+                    self._ready().send_message(_email(self.sender, envelope, notice))
             except (OSError, smtplib.SMTPException) as error:
                 self._drop()
                 raise ChannelError(type(error).__name__) from error
@@ -152,23 +154,50 @@ class ReusedSmtpMailer:
         with self._lock:
             self._drop()
 
-    def _ready(self) -> smtplib.SMTP:
-        """A connection that answered RSET just now, or a fresh one."""
+    def _kept(self) -> smtplib.SMTP | None:
+        """The kept connection if it may be used: same process, not idle too long."""
         if self._smtp is not None and self._pid != os.getpid():
             self._smtp = None  # the parent's socket: leave it alone
         if self._smtp is not None and time.monotonic() - self._used_at > self.max_idle:
             self._drop()
-        if self._smtp is not None:
+        return self._smtp
+
+    def _open(self) -> smtplib.SMTP:
+        self._smtp = smtplib.SMTP(self.host, self.port, _helo(self.sender), timeout=self.timeout)
+        self._pid = os.getpid()
+        self._smtp.ehlo_or_helo_if_needed()
+        return self._smtp
+
+    def _mail_started(self) -> smtplib.SMTP:
+        """A connection on which MAIL FROM was just accepted: the kept one, or a fresh one."""
+        sender = _envelope_sender(self.sender)
+        smtp = self._kept()
+        if smtp is not None:
             try:
-                code, _ = self._smtp.rset()
+                code, _ = _command(smtp, "mail", f"FROM:<{sender}>")
             except (OSError, smtplib.SMTPException):
                 code = 0
             if code == 250:
-                return self._smtp
+                return smtp
             self._drop()
-        self._smtp = smtplib.SMTP(self.host, self.port, _helo(self.sender), timeout=self.timeout)
-        self._pid = os.getpid()
-        return self._smtp
+        smtp = self._open()
+        code, reply = _command(smtp, "mail", f"FROM:<{sender}>")
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        return smtp
+
+    def _ready(self) -> smtplib.SMTP:
+        """A connection that answered RSET just now, or a fresh one."""
+        smtp = self._kept()
+        if smtp is not None:
+            try:
+                code, _ = smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                code = 0
+            if code == 250:
+                return smtp
+            self._drop()
+        return self._open()
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -178,6 +207,22 @@ class ReusedSmtpMailer:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
+
+
+def _command(smtp: smtplib.SMTP, name: str, argument: str) -> tuple[int, bytes]:
+    """One SMTP command and its reply (smtplib's mail() and rcpt() re-parse the address)."""
+    smtp.putcmd(name, argument)
+    return smtp.getreply()
+
+
+def _finish_plain(smtp: smtplib.SMTP, address: str, data: bytes) -> None:
+    """RCPT and DATA of a message whose MAIL FROM was accepted; raise if either is refused."""
+    code, reply = _command(smtp, "rcpt", f"TO:<{address}>")
+    if code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
+    code, reply = smtp.data(data)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
 
 
 @dataclass(frozen=True)

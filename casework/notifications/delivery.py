@@ -13,8 +13,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Row, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Party
@@ -22,18 +23,28 @@ from casework.errors import CaseworkError, KeyUnavailable
 from casework.identity.models import StaffUser
 from casework.keys.services import Keys, open_case_cipher
 from casework.notifications.channels import ChannelError, Envelope, Mailer, SmsGateway
-from casework.notifications.digests import held_for_digest
+from casework.notifications.digests import HELD_THRESHOLDS
 from casework.notifications.models import (
     DeadlineAlert,
     Disclosure,
     DisclosureStatus,
+    NotificationPreference,
     Outbox,
     OutboxKind,
     OutboxStatus,
     StaffDigest,
     SubjectNotice,
 )
-from casework.notifications.outbox import RelayPolicy, claim, mark_retry, mark_sent
+from casework.notifications.outbox import (
+    CLAIM,
+    RelayPolicy,
+    claim,
+    mark_retry,
+    mark_sent,
+    record_retry,
+    record_sent,
+    record_status,
+)
 from casework.notifications.rendering import (
     language_or_default,
     milestone_substance,
@@ -196,18 +207,80 @@ def _deliver_subject_notice(
     return "sent"
 
 
-def _deliver_alert(session: Session, delivery: Delivery, row: Outbox, now: datetime) -> str:
-    user = session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
-    if user is None or not user.is_active:
-        row.status = OutboxStatus.CANCELLED
+_STAFF = cast(Table, StaffUser.__table__)
+_ALERTS = cast(Table, DeadlineAlert.__table__)
+_PREFERENCES = cast(Table, NotificationPreference.__table__)
+_RECIPIENT_COLUMNS = (
+    _STAFF.c.email,
+    _STAFF.c.is_active,
+    _ALERTS.c.threshold,
+    _PREFERENCES.c.daily_digest,
+)
+# An alert's recipient, the alert's threshold and the recipient's digest choice, in one query.
+_ALERT_RECIPIENT: Select[Any] = (
+    select(*_RECIPIENT_COLUMNS)
+    .select_from(
+        _STAFF.outerjoin(_ALERTS, _ALERTS.c.id == bindparam("alert_id")).outerjoin(
+            _PREFERENCES, _PREFERENCES.c.staff_user_id == _STAFF.c.id
+        )
+    )
+    .where(_STAFF.c.id == bindparam("staff_user_id"))
+)
+# PostgreSQL: the claim and, for an alert, its recipient in one statement (the UPDATE in a
+# WITH clause); the recipient's columns are NULL for other kinds or a missing recipient.
+_CLAIMED = CLAIM.cte("claimed")
+_CLAIM_WITH_RECIPIENT: Select[Any] = select(_CLAIMED, *_RECIPIENT_COLUMNS).select_from(
+    _CLAIMED.outerjoin(
+        _STAFF,
+        (_CLAIMED.c.kind == OutboxKind.ALERT) & (_STAFF.c.id == _CLAIMED.c.staff_user_id),
+    )
+    .outerjoin(_ALERTS, _ALERTS.c.id == _CLAIMED.c.ref_id)
+    .outerjoin(_PREFERENCES, _PREFERENCES.c.staff_user_id == _STAFF.c.id)
+)
+
+
+def _claim(
+    connection: Connection, outbox_id: int, now: datetime
+) -> tuple[Row[Any] | None, Row[Any] | None]:
+    """Claim a row; for an alert also read its recipient (None if there is none)."""
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(
+            _CLAIM_WITH_RECIPIENT, {"outbox_id": outbox_id, "now": now}
+        ).first()
+        return row, (row if row is not None and row.email is not None else None)
+    claimed = claim(connection, outbox_id, now)
+    if claimed is None or claimed.kind is not OutboxKind.ALERT or not claimed.staff_user_id:
+        return claimed, None
+    recipient = connection.execute(
+        _ALERT_RECIPIENT, {"staff_user_id": claimed.staff_user_id, "alert_id": claimed.ref_id}
+    ).first()
+    return claimed, recipient
+
+
+def _deliver_alert(
+    connection: Connection,
+    delivery: Delivery,
+    claimed: Row[Any],
+    recipient: Row[Any] | None,
+    now: datetime,
+) -> str:
+    """Send a deadline alert to a member of staff: one write, no ORM objects."""
+    if recipient is None or not recipient.is_active:
+        record_status(connection, claimed.id, OutboxStatus.CANCELLED)
         return "cancelled"
-    if held_for_digest(session, user.id, row.ref_id):
-        # Amber for a person on the daily digest: the digest carries it, no e-mail now.
-        row.status = OutboxStatus.CANCELLED
+    if recipient.threshold in HELD_THRESHOLDS and recipient.daily_digest:
+        # Amber for a person on the daily digest (digests.held_for_digest): no e-mail now.
+        record_status(connection, claimed.id, OutboxStatus.CANCELLED)
         return "digest"
-    envelope = Envelope(user.email, message_id(row.id, delivery.message_id_domain))
-    _send(delivery, "email", envelope, "en", staff=True)
-    mark_sent(row, now)
+    envelope = Envelope(recipient.email, message_id(claimed.id, delivery.message_id_domain))
+    try:
+        _send(delivery, "email", envelope, "en", staff=True)
+    except (ChannelError, CaseworkError) as error:
+        failed = record_retry(
+            connection, claimed.id, claimed.attempts, now, type(error).__name__, delivery.policy
+        )
+        return "failed" if failed else "retry"
+    record_sent(connection, claimed.id, now)
     return "sent"
 
 
@@ -243,7 +316,6 @@ def _deliver_draft(session: Session, delivery: Delivery, row: Outbox, now: datet
 _HANDLERS: dict[OutboxKind, Callable[[Session, Delivery, Outbox, datetime], str]] = {
     OutboxKind.NOTICE: _deliver_notice,
     OutboxKind.SUBJECT_NOTICE: _deliver_subject_notice,
-    OutboxKind.ALERT: _deliver_alert,
     OutboxKind.DRAFT: _deliver_draft,
     OutboxKind.DIGEST: _deliver_digest,
 }
@@ -276,14 +348,41 @@ def deliver_outbox(
     now: datetime,
     checkpoint: Callable[[], None],
 ) -> str:
-    """Claim one row, commit the claim (checkpoint), deliver it, record the outcome (flushed)."""
-    if not claim(session, outbox_id, now):
+    """Claim one row, commit the claim (checkpoint), deliver it, record the outcome (flushed).
+
+    The caller may open the session's transaction in autocommit mode (see workers.tasks): an
+    alert's claim and outcome are then one statement each, committed by themselves, with no
+    BEGIN or COMMIT round trips. Other kinds write several rows at once, so the checkpoint ends
+    autocommit after the claim and they are delivered in a transaction.
+    """
+    connection = session.connection()
+    claimed, recipient = _claim(connection, outbox_id, now)
+    if claimed is None:
         session.rollback()
         return "skipped"
-    checkpoint()
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if claimed.kind is OutboxKind.ALERT:
+        if not autocommit:
+            checkpoint()
+            connection = session.connection()
+        outcome = _deliver_alert(connection, delivery, claimed, recipient, now)
+        attempts = claimed.attempts
+        if autocommit:
+            checkpoint()  # nothing left to commit: ends the autocommit transaction
+    else:
+        checkpoint()
+        outcome, attempts = _deliver_loaded(session, delivery, outbox_id, now)
+    log.info("outbox %s %s kind=%s attempt=%s", outbox_id, outcome, claimed.kind.value, attempts)
+    return outcome
+
+
+def _deliver_loaded(
+    session: Session, delivery: Delivery, outbox_id: int, now: datetime
+) -> tuple[str, int]:
+    """Deliver a claimed row through its ORM handler; the outcome and the attempt count."""
     loaded = _load(session, outbox_id)
     if loaded is None:
-        return "skipped"
+        return "skipped", 0
     row = loaded[0]
     try:
         outcome = _HANDLERS[row.kind](session, delivery, row, now)
@@ -299,5 +398,4 @@ def deliver_outbox(
                 disclosure.status = DisclosureStatus.FAILED
         outcome = "failed" if failed else "retry"
     session.flush()
-    log.info("outbox %s %s kind=%s attempt=%s", row.id, outcome, row.kind.value, row.attempts)
-    return outcome
+    return outcome, row.attempts

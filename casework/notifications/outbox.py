@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from casework.errors import NotFound
@@ -88,21 +89,45 @@ def relay_due(session: Session, now: datetime, policy: RelayPolicy) -> list[int]
     return ids
 
 
-def claim(session: Session, outbox_id: int, now: datetime) -> bool:
-    """Atomically move a row to 'sending'; False if another delivery has it or it is done."""
-    result = session.execute(
-        update(Outbox)
-        .where(
-            Outbox.id == outbox_id,
-            or_(
-                Outbox.status == OutboxStatus.QUEUED,
-                (Outbox.status == OutboxStatus.PENDING) & (Outbox.next_attempt_at <= now),
-            ),
-        )
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=Outbox.attempts + 1)
-        .execution_options(synchronize_session=False)
+# The claim and outcome statements are built once: delivery runs them for every row.
+_OUTBOX = cast(Table, Outbox.__table__)
+_NOW = bindparam("now", type_=_OUTBOX.c.claimed_at.type)
+# Parameters: outbox_id, now. Returns the claimed row (see claim), or nothing.
+CLAIM = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("outbox_id"),
+        or_(
+            _OUTBOX.c.status == OutboxStatus.QUEUED,
+            (_OUTBOX.c.status == OutboxStatus.PENDING) & (_OUTBOX.c.next_attempt_at <= _NOW),
+        ),
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    .values(status=OutboxStatus.SENDING, claimed_at=_NOW, attempts=_OUTBOX.c.attempts + 1)
+    .returning(
+        _OUTBOX.c.id,
+        _OUTBOX.c.kind,
+        _OUTBOX.c.ref_id,
+        _OUTBOX.c.channel,
+        _OUTBOX.c.party_id,
+        _OUTBOX.c.staff_user_id,
+        _OUTBOX.c.attempts,
+    )
+)
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("outbox_id"))
+    .values(status=OutboxStatus.SENT, sent_at=_NOW, last_error=None)
+)
+
+
+def claim(connection: Connection, outbox_id: int, now: datetime) -> Row[Any] | None:
+    """Atomically move a row to 'sending' and return it; None if another delivery has it or
+    it is done.
+
+    The returned row carries id, kind, ref_id, channel, party_id, staff_user_id and attempts
+    (already counting this one).
+    """
+    return connection.execute(CLAIM, {"outbox_id": outbox_id, "now": now}).first()
 
 
 def mark_sent(row: Outbox, now: datetime) -> None:
@@ -112,15 +137,48 @@ def mark_sent(row: Outbox, now: datetime) -> None:
     row.last_error = None
 
 
+def record_sent(connection: Connection, outbox_id: int, now: datetime) -> None:
+    """Record a delivery with one statement (the row is not loaded)."""
+    connection.execute(_SENT, {"outbox_id": outbox_id, "now": now})
+
+
+def record_status(connection: Connection, outbox_id: int, status: OutboxStatus) -> None:
+    """Set a row's status with one statement (the row is not loaded)."""
+    connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(status=status))
+
+
+def retry_values(
+    attempts: int, now: datetime, error: str, policy: RelayPolicy
+) -> dict[str, object]:
+    """The columns of a failed attempt: back off exponentially, or fail after the last one."""
+    if attempts >= policy.max_attempts:
+        return {"status": OutboxStatus.FAILED, "last_error": error[:120]}
+    return {
+        "status": OutboxStatus.PENDING,
+        "last_error": error[:120],
+        "next_attempt_at": now + policy.backoff_base * (2 ** max(attempts - 1, 0)),
+    }
+
+
 def mark_retry(row: Outbox, now: datetime, error: str, policy: RelayPolicy) -> bool:
     """Back off exponentially, or fail after the last attempt; True if it failed for good."""
-    row.last_error = error[:120]
-    if row.attempts >= policy.max_attempts:
-        row.status = OutboxStatus.FAILED
-        return True
-    row.status = OutboxStatus.PENDING
-    row.next_attempt_at = now + policy.backoff_base * (2 ** max(row.attempts - 1, 0))
-    return False
+    for name, value in retry_values(row.attempts, now, error, policy).items():
+        setattr(row, name, value)
+    return row.status is OutboxStatus.FAILED
+
+
+def record_retry(
+    connection: Connection,
+    outbox_id: int,
+    attempts: int,
+    now: datetime,
+    error: str,
+    policy: RelayPolicy,
+) -> bool:
+    """mark_retry with one statement (the row is not loaded); True if it failed for good."""
+    values = retry_values(attempts, now, error, policy)
+    connection.execute(update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(**values))
+    return values["status"] is OutboxStatus.FAILED
 
 
 def failed_rows(session: Session) -> list[Outbox]:
