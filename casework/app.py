@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import models as _models  # noqa: F401  (registers every table on Base.metadata)
 from casework.config import Settings, load_settings
@@ -42,6 +43,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         configure_sqlite(db.engine)
     register_http_handling(app)
     _register_blueprints(app)
+    if settings.proxy_hops:
+        # Take the client address and scheme from the last `proxy_hops` entries of
+        # X-Forwarded-For/-Proto (those our own proxies appended); with 0 the headers are ignored.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     configure_logging(settings.log_level, json_lines=settings.profile == "production")
     return app
 

@@ -14,6 +14,7 @@ PROFILES = ("embedded", "production")
 _DB_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 _BROKER_SCHEMES = ("redis", "rediss", "sqla+sqlite", "memory")
 DEFAULT_PORTAL_EXIT_URL = "https://www.un.org/en/"
+MAX_PROXY_HOPS = 5
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Settings:
     outbox_relay_seconds: int = 2
     outbox_relay_batch: int = 1000
     outbox_relay_max_batches: int = 10
+    # Proxies in front of gunicorn whose X-Forwarded-For/-Proto are trusted (0: none, so a client
+    # cannot choose the address that sign-in throttling and the audit log record).
+    proxy_hops: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -120,6 +124,18 @@ def _bounded_setting(env: Mapping[str, str], name: str, default: int, ceiling: i
     return value
 
 
+def _proxy_hops(env: Mapping[str, str]) -> int:
+    text = env.get("CASEWORK_PROXY_HOPS", "").strip()
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_PROXY_HOPS:
+        raise ConfigError(
+            f"CASEWORK_PROXY_HOPS must be a whole number from 0 to {MAX_PROXY_HOPS} (the number of "
+            f"proxies in front of gunicorn, e.g. 1 behind one load balancer), got {text!r}"
+        )
+    return int(text)
+
+
 def _bool_setting(env: Mapping[str, str], name: str, default: bool) -> bool:
     text = env.get(name)
     if text is None or text == "":
@@ -173,4 +189,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_relay_max_batches=_bounded_setting(
             env, "CASEWORK_OUTBOX_RELAY_MAX_BATCHES", 10, 100
         ),
+        proxy_hops=_proxy_hops(env),
     )

@@ -1,19 +1,28 @@
-"""Prometheus metrics: request latency, outbox backlog, queue depth, alerts, overdue cases."""
+"""Prometheus metrics: request latency, outbox backlog, queue depth, alerts, overdue cases.
+
+Under gunicorn (casework/gunicorn_conf.py sets PROMETHEUS_MULTIPROC_DIR before the app is
+imported) every worker writes its latency observations to files in that directory and a scrape,
+whichever worker answers it, sums the files of all workers. Without the variable (the Flask test
+client, `flask run`) the histogram lives in this process's registry.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from casework.boundary import app_settings, now, session
 from casework.system.gauges import alerts_by_threshold, outbox_counts, overdue_case_count
 
 blueprint = Blueprint("metrics", __name__)
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class DatabaseCollector(Collector):
@@ -72,15 +81,21 @@ def _queue_depth(app: Flask) -> int | None:
 
 
 def init_metrics(app: Flask) -> None:
-    """Register the latency histogram and the database collector on an app's own registry."""
+    """Give the app an exposition registry: request latency (of every worker) and database gauges."""
     registry = CollectorRegistry()
+    shared = os.environ.get(MULTIPROCESS_VARIABLE)
+    if shared:
+        # The collector reads every worker's files, this one's included: registering the
+        # histogram here as well would expose this worker's observations twice.
+        MultiProcessCollector(registry, path=shared)  # type: ignore[no-untyped-call]
     latency = Histogram(
         "casework_request_seconds",
         "Request latency by endpoint",
         ["endpoint", "method", "status"],
-        registry=registry,
+        registry=None if shared else registry,
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     )
+    # Read from the database at scrape time, so the same in every worker: never summed.
     registry.register(DatabaseCollector(app))
     app.extensions["casework.metrics"] = registry
 

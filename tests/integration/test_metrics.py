@@ -1,4 +1,7 @@
-"""Prometheus metrics: request latency, outbox backlog, alerts by level, overdue cases."""
+"""Prometheus metrics: request latency, outbox backlog, alerts by level, overdue cases.
+
+Several gunicorn workers summed in one scrape: tests/integration/test_metrics_gunicorn.py.
+"""
 
 from __future__ import annotations
 
@@ -53,4 +56,6 @@ def test_metrics_expose_latency_alerts_and_overdue_cases(
     assert 'casework_outbox_rows{status="pending"}' in body
     healthz = 'casework_request_seconds_count{endpoint="health.healthz",method="GET",status="200"}'
     assert _metric(body, healthz) >= 1
+    # Single-process mode (no PROMETHEUS_MULTIPROC_DIR): the histogram is exposed once.
+    assert body.count("# TYPE casework_request_seconds histogram") == 1
     assert "Affected" not in body

@@ -44,6 +44,13 @@ def test_relay_defaults_drain_a_backlog_well_above_one_batch_per_beat(tmp_path: 
     assert chosen.outbox_relay_batch == 200
 
 
+def test_proxy_hops_default_to_trusting_no_forwarded_headers(tmp_path: Path) -> None:
+    assert load_settings({"CASEWORK_INSTANCE": str(tmp_path)}).proxy_hops == 0
+    for text, hops in (("0", 0), ("1", 1), (" 2 ", 2), ("5", 5)):
+        env = {"CASEWORK_INSTANCE": str(tmp_path), "CASEWORK_PROXY_HOPS": text}
+        assert load_settings(env).proxy_hops == hops
+
+
 def test_production_normalises_the_postgres_driver() -> None:
     settings = load_settings(
         {
@@ -81,6 +88,13 @@ def test_production_normalises_the_postgres_driver() -> None:
         ({"CASEWORK_OUTBOX_RELAY_BATCH": "50000"}, "CASEWORK_OUTBOX_RELAY_BATCH must be at most"),
         ({"CASEWORK_OUTBOX_RELAY_SECONDS": "0.5"}, "RELAY_SECONDS must be a whole number"),
         ({"CASEWORK_OUTBOX_RELAY_MAX_BATCHES": "1000"}, "RELAY_MAX_BATCHES must be at most"),
+        *(
+            (
+                {"CASEWORK_PROXY_HOPS": text},
+                "CASEWORK_PROXY_HOPS must be a whole number from 0 to 5",
+            )
+            for text in ("6", "-1", "one", "1.0", "\u00b2")
+        ),
     ],
 )
 def test_bad_settings_name_the_variable_and_the_fix(env: dict[str, str], message: str) -> None:

@@ -1,9 +1,17 @@
-"""The production gunicorn settings: keep-alive workers, a private access log, fork-safe pools."""
+"""The production gunicorn settings: keep-alive workers, a private access log, fork-safe pools.
+
+The Prometheus hooks run against a real gunicorn in tests/integration/test_metrics_gunicorn.py.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from casework import gunicorn_conf
 from casework.app import create_app
@@ -45,3 +53,63 @@ def test_post_fork_gives_the_worker_its_own_database_pool(tmp_path: Path) -> Non
     assert inherited.checkedin() == 1  # type: ignore[attr-defined]
     engine.dispose()
     inherited.dispose()
+
+
+def test_importing_the_settings_outside_gunicorn_leaves_prometheus_in_single_process_mode() -> None:
+    assert gunicorn_conf._metrics_directory is None
+    assert gunicorn_conf.METRICS_MADE_MARKER not in os.environ
+
+
+def test_each_server_gets_a_fresh_private_metrics_directory_on_tmpfs() -> None:
+    env: dict[str, str] = {}
+    made = gunicorn_conf.prepare_metrics_directory(env)
+    assert made is not None
+    # A master re-executed by USR2 inherits both variables: it makes its own directory.
+    again = gunicorn_conf.prepare_metrics_directory(dict(env))
+    try:
+        directory = Path(made)
+        assert env[gunicorn_conf.METRICS_VARIABLE] == made
+        assert directory.is_dir() and not any(directory.iterdir())
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+        assert directory.name.startswith(f"casework-metrics-{os.getpid()}-")
+        if Path("/dev/shm").is_dir():
+            assert directory.parent == Path("/dev/shm")
+        assert again is not None and again != made
+    finally:
+        shutil.rmtree(made)
+        if again:
+            shutil.rmtree(again)
+
+
+def test_an_operators_metrics_directory_is_left_as_set(tmp_path: Path) -> None:
+    env = {gunicorn_conf.METRICS_VARIABLE: str(tmp_path)}
+    assert gunicorn_conf.prepare_metrics_directory(env) is None
+    assert env == {gunicorn_conf.METRICS_VARIABLE: str(tmp_path)}
+
+
+def test_child_exit_drops_only_the_dead_workers_live_gauges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["counter_4242.db", "gauge_all_4242.db", "gauge_livesum_4242.db",
+             "gauge_livesum_4343.db", "histogram_4242.db"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).touch()
+    monkeypatch.setenv(gunicorn_conf.METRICS_VARIABLE, str(tmp_path))
+    gunicorn_conf.child_exit(SimpleNamespace(), SimpleNamespace(pid=4242))
+    remaining = sorted(path.name for path in tmp_path.iterdir())
+    assert remaining == [name for name in names if name != "gauge_livesum_4242.db"]
+
+
+def test_on_exit_removes_only_the_directory_the_master_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = tmp_path / "made"
+    made.mkdir()
+    (made / "histogram_1.db").touch()
+    monkeypatch.setattr(gunicorn_conf, "_metrics_directory", str(made))
+    monkeypatch.setattr(gunicorn_conf, "_metrics_owner", os.getpid() + 1)  # as in a worker
+    gunicorn_conf.on_exit(SimpleNamespace())
+    assert made.exists()
+    monkeypatch.setattr(gunicorn_conf, "_metrics_owner", os.getpid())
+    gunicorn_conf.on_exit(SimpleNamespace())
+    assert not made.exists()
