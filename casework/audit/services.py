@@ -121,6 +121,10 @@ RETURNING inserted.seq, inserted.prev_hash, inserted.entry_hash
 """
 
 
+# The entry's own values in _APPEND_PG (seq, prev_hash and entry_hash come from the head).
+_APPENDED_FIELDS = ("at", "actor_id", "token_id", "case_id", "action", "source", "outcome")
+
+
 def hash_frame(entry: AuditEntry) -> tuple[str, str, str]:
     """The canonical JSON of an entry around its prev_hash and seq: (prefix, middle, suffix).
 
@@ -148,13 +152,7 @@ def _append_in_one_statement(session: Session, entry: AuditEntry) -> bool:
             "prefix": prefix,
             "middle": middle,
             "suffix": suffix,
-            "at": entry.at,
-            "actor_id": entry.actor_id,
-            "token_id": entry.token_id,
-            "case_id": entry.case_id,
-            "action": entry.action,
-            "source": entry.source,
-            "outcome": entry.outcome,
+            **{name: getattr(entry, name) for name in _APPENDED_FIELDS},
         },
     ).one_or_none()
     if row is None:

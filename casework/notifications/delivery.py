@@ -23,7 +23,7 @@ from casework.errors import CaseworkError, KeyUnavailable
 from casework.identity.models import StaffUser
 from casework.keys.services import Keys, open_case_cipher
 from casework.notifications.channels import ChannelError, Envelope, Mailer, SmsGateway
-from casework.notifications.digests import HELD_THRESHOLDS
+from casework.notifications.digests import held_for_digest
 from casework.notifications.models import (
     DeadlineAlert,
     Disclosure,
@@ -268,8 +268,8 @@ def _deliver_alert(
     if recipient is None or not recipient.is_active:
         record_status(connection, claimed.id, OutboxStatus.CANCELLED)
         return "cancelled"
-    if recipient.threshold in HELD_THRESHOLDS and recipient.daily_digest:
-        # Amber for a person on the daily digest (digests.held_for_digest): no e-mail now.
+    if held_for_digest(recipient.threshold, recipient.daily_digest):
+        # Amber for a person on the daily digest: no e-mail now, the digest carries it.
         record_status(connection, claimed.id, OutboxStatus.CANCELLED)
         return "digest"
     envelope = Envelope(recipient.email, message_id(claimed.id, delivery.message_id_domain))

@@ -55,14 +55,9 @@ def set_daily_digest(
     return pref
 
 
-def held_for_digest(session: Session, staff_user_id: int, alert_id: int | None) -> bool:
+def held_for_digest(threshold: str, daily_digest: bool | None) -> bool:
     """Tell whether an alert goes only into the person's digest (amber, digest chosen)."""
-    if alert_id is None:
-        return False
-    alert = session.get(DeadlineAlert, alert_id)
-    if alert is None or alert.threshold not in HELD_THRESHOLDS:
-        return False
-    return digest_enabled(session, staff_user_id)
+    return threshold in HELD_THRESHOLDS and bool(daily_digest)
 
 
 def _insert_digest(session: Session, values: dict[str, object]) -> int | None:
