@@ -2,7 +2,9 @@
 
 Alerts are raised through the real service (`raise_alert`: one alert and one outbox row for the
 case's lead investigator), handed to the queue by the real relay task and delivered by the real
-`outbox.deliver` task in prefork workers started with the production options, to an aiosmtpd
+`outbox.deliver_batch` task (the production default of up to 20 outbox ids per message, each
+claimed, sent and recorded on its own) in prefork workers started with the production options,
+to an aiosmtpd
 server in its own process that records each Message-ID. The clock stops when the server holds
 every one of them; each must have arrived exactly once. The baseline queues as many no-op tasks
 aside, releases them at once to idle workers of the same Celery app, broker and settings, and
@@ -40,6 +42,7 @@ from bench.servers import (
 )
 from casework.boundary import app_keys, now, session
 from casework.cases.models import Case
+from casework.config import Settings
 from casework.identity.models import Role, StaffUser
 from casework.notifications.delivery import message_id
 from casework.notifications.models import Outbox, OutboxKind, OutboxStatus
@@ -62,6 +65,7 @@ CASES = 10
 RELAY_LOW_WATER = 300
 RELAY_MIN_GAP_SECONDS = 0.5
 RUN_TIMEOUT_SECONDS = 1800.0
+DELIVER_BATCH = Settings.outbox_deliver_batch  # the production default the workers run with
 _PARKABLE = (OutboxStatus.PENDING, OutboxStatus.QUEUED, OutboxStatus.SENDING)
 
 
@@ -354,7 +358,10 @@ def _figures(
 ) -> list[Figure]:
     """Turn the runs into the throughput and memory figures."""
     quick = " (quick: smaller runs)" if context.quick else ""
-    setting = f"{WORKERS} workers x prefork {CONCURRENCY}, Redis broker, acks late, prefetch 1"
+    setting = (
+        f"{WORKERS} workers x prefork {CONCURRENCY}, Redis broker, acks late, prefetch 1; "
+        f"deliver messages carry up to {DELIVER_BATCH} outbox ids, no-op messages one task each"
+    )
     notes = (
         f"{once}; {parked:,} other due outbox rows set aside during the runs" if parked else once
     )

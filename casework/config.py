@@ -41,6 +41,8 @@ class Settings:
     outbox_relay_seconds: int = 2
     outbox_relay_batch: int = 1000
     outbox_relay_max_batches: int = 10
+    # Outbox ids per deliver message: the queue's own cost per message is paid once for them all.
+    outbox_deliver_batch: int = 20
     # Proxies in front of gunicorn whose X-Forwarded-For/-Proto are trusted (0: none, so a client
     # cannot choose the address that sign-in throttling and the audit log record).
     proxy_hops: int = 0
@@ -189,5 +191,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_relay_max_batches=_bounded_setting(
             env, "CASEWORK_OUTBOX_RELAY_MAX_BATCHES", 10, 100
         ),
+        outbox_deliver_batch=_bounded_setting(env, "CASEWORK_OUTBOX_DELIVER_BATCH", 20, 200),
         proxy_hops=_proxy_hops(env),
     )

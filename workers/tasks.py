@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from casework.boundary import app_settings, now, session
 from casework.cases.clocks import refresh_stopped_deadlines
-from casework.notifications.delivery import deliver_outbox
+from casework.notifications.delivery import Delivery, deliver_outbox
 from casework.notifications.digests import send_daily_digests
 from casework.notifications.outbox import relay_due
 from casework.notifications.retention import shred_expired_cases
@@ -25,6 +25,7 @@ from casework.notifications.scans import (
 from casework.receipts.sessions import purge_portal_records
 from casework.statistics.release import build_all_releases
 from casework.system.services import record_heartbeat
+from workers.batches import deliver_in_turn
 from workers.celery_app import celery_app
 from workers.runtime import close_mailers, delivery, relay_policy, task_now
 
@@ -74,35 +75,64 @@ def relay_outbox() -> int:
 # Messages go to Redis in pipelined batches of this many: one round trip per batch, and the
 # workers see the first messages of a large relay batch early.
 PUBLISH_BATCH = 100
+# A deliver message that has run this long hands its remaining ids back to the queue, well
+# inside the soft time limit (60 s) even when the SMTP relay answers slowly.
+DELIVER_BATCH_SECONDS = 20.0
 
 
 def _publish(ids: list[int]) -> bool:
-    """Send a deliver message per id; False if the broker is unavailable (rows stay queued).
+    """Send deliver messages of up to CASEWORK_OUTBOX_DELIVER_BATCH ids each; False if the
+    broker is unavailable (the rows stay queued).
 
     A failed batch may have reached the broker in part: the rows stay queued either way, so
     the relay sends them again later and a second message for a delivered row finds it claimed.
     """
+    size = app_settings().outbox_deliver_batch
     with celery_app.producer_or_acquire() as producer:
         try:
             with producer.batch(max_size=PUBLISH_BATCH):
-                for outbox_id in ids:
-                    deliver.apply_async(args=[outbox_id], retry=False, producer=producer)
+                for start in range(0, len(ids), size):
+                    deliver_batch.apply_async(
+                        args=[ids[start : start + size]], retry=False, producer=producer
+                    )
         except (BrokerError, BatchPublishError):
             log.warning("broker unavailable; %d outbox rows stay queued", len(ids))
             return False
     return True
 
 
-@celery_app.task(name="outbox.deliver", **_DB_RETRY)
-def deliver(outbox_id: int) -> str:
-    """Claim and deliver one outbox row; a duplicate message finds it claimed and stops."""
+def _deliver_one(outbox_id: int, channels: Delivery) -> str:
+    """Claim and deliver one row in its own transaction (see deliver_outbox)."""
     db = session()
     # An alert's claim and outcome are single statements: autocommit spares a BEGIN and a
     # COMMIT round trip for each (deliver_outbox leaves autocommit before multi-row work).
     db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    outcome = deliver_outbox(db, delivery(), outbox_id, task_now(), db.commit)
+    outcome = deliver_outbox(db, channels, outbox_id, task_now(), db.commit)
     db.commit()
     return outcome
+
+
+@celery_app.task(name="outbox.deliver_batch", **_DB_RETRY)
+def deliver_batch(outbox_ids: list[int]) -> int:
+    """Deliver each row in turn, each claimed on its own; return how many were handled here.
+
+    One message for many rows pays the queue's cost per message once. Rows already claimed
+    (a duplicate or retried message) are skipped; if the batch runs long, the rest go back to
+    the queue as a new message rather than risk the time limit.
+    """
+    channels = delivery()
+    return deliver_in_turn(
+        [int(outbox_id) for outbox_id in outbox_ids],
+        lambda outbox_id: _deliver_one(outbox_id, channels),
+        _publish,
+        DELIVER_BATCH_SECONDS,
+    )
+
+
+@celery_app.task(name="outbox.deliver", **_DB_RETRY)
+def deliver(outbox_id: int) -> str:
+    """Claim and deliver one row (messages queued by an earlier release carry one id each)."""
+    return _deliver_one(int(outbox_id), delivery())
 
 
 @celery_app.task(name="deadlines.scan", **_DB_RETRY)

@@ -88,6 +88,8 @@ def test_production_normalises_the_postgres_driver() -> None:
         ({"CASEWORK_OUTBOX_RELAY_BATCH": "50000"}, "CASEWORK_OUTBOX_RELAY_BATCH must be at most"),
         ({"CASEWORK_OUTBOX_RELAY_SECONDS": "0.5"}, "RELAY_SECONDS must be a whole number"),
         ({"CASEWORK_OUTBOX_RELAY_MAX_BATCHES": "1000"}, "RELAY_MAX_BATCHES must be at most"),
+        ({"CASEWORK_OUTBOX_DELIVER_BATCH": "0"}, "CASEWORK_OUTBOX_DELIVER_BATCH must be positive"),
+        ({"CASEWORK_OUTBOX_DELIVER_BATCH": "201"}, "OUTBOX_DELIVER_BATCH must be at most 200"),
         *(
             (
                 {"CASEWORK_PROXY_HOPS": text},

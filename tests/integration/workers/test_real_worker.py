@@ -11,7 +11,13 @@ from sqlalchemy import select
 
 from casework.boundary import app_keys, session
 from casework.cases.models import Case
-from casework.notifications.models import Disclosure, DisclosureStatus, Outbox
+from casework.notifications.models import (
+    Disclosure,
+    DisclosureStatus,
+    Outbox,
+    OutboxKind,
+    OutboxStatus,
+)
 from casework.notifications.rules import set_contact_preference
 from tests.factories import make_case, make_entity
 from tests.integration.notifications.helpers import affected, fire
@@ -144,3 +150,28 @@ def test_worker_killed_while_sending_and_redis_restarted_deliver_each_once(
     rows = session().scalars(select(Outbox).order_by(Outbox.id)).all()
     assert {r.status.value for r in rows if r.kind.value == "notice"} == {"sent"}
     assert max(r.attempts for r in rows) == 2  # the killed claim went stale and was retried
+
+
+def test_rows_travel_many_to_a_message_and_a_repeated_message_sends_nothing_again(
+    worker_app: Flask, stack: WorkerStack, sink: SmtpSink
+) -> None:
+    cases = [_new_case(worker_app, consent=True, number=n) for n in range(3)]
+    stack.start_worker()
+    with redis_monitor() as redis_commands:
+        _beat("outbox.relay")
+        wait_for(lambda: len(sink.ids()) >= len(cases), 90, "an M1 per case at the SMTP server")
+    published = [c for c in redis_commands if "outbox.deliver_batch" in c]
+    assert published, "the relay published no deliver_batch message"
+    session().expire_all()
+    rows = session().scalars(select(Outbox).where(Outbox.kind == OutboxKind.NOTICE)).all()
+    ids = [row.id for row in rows]
+    assert len(ids) == len(cases)
+
+    # The same ids again, twice in one message (a requeued or redelivered message).
+    client().send_task("outbox.deliver_batch", args=[ids + ids[::-1]])
+    _settle(sink, seconds=3)
+
+    assert len(sink.ids()) == len(cases) and set(sink.ids().values()) == {1}
+    session().expire_all()
+    again = session().scalars(select(Outbox).where(Outbox.id.in_(ids))).all()
+    assert {(row.status, row.attempts) for row in again} == {(OutboxStatus.SENT, 1)}
