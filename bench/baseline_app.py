@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.wrappers import Response as BaseResponse
 
 from casework.cases.steps import StepKind
+from casework.db import ping_when_idle
 
 DATABASE_URL_ENV = "BENCH_BASELINE_DATABASE_URL"
 PAGE_ROWS = 200
@@ -77,9 +78,10 @@ def create_baseline_app(database_url: str) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine)  # the pooled connections are handled as Casework's are
     schema = RowSchema()
     template = app.jinja_env.from_string(PAGE)  # compiled once, as file templates are cached
 

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casework import models as _models  # noqa: F401  (registers every table on Base.metadata)
 from casework.config import Settings, load_settings
 from casework.crypto import BlindIndex, LocalKeyring
-from casework.db import configure_sqlite
+from casework.db import configure_sqlite, ping_when_idle
 from casework.extensions import db, migrate
 from casework.http import register_http_handling
 from casework.keys.services import Keys
@@ -28,7 +28,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=keyring.session_secret,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
@@ -41,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
         configure_sqlite(db.engine)
+        ping_when_idle(db.engine)
     register_http_handling(app)
     _register_blueprints(app)
     if settings.proxy_hops:

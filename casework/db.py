@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, registry
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -90,6 +92,31 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# A pooled connection idle longer than this is checked before use; a busy one is not, which
+# spares a round trip per request or delivery. One the server dropped while in steady use fails
+# its first statement instead: the pool is then invalidated and the caller answers 503 (web) or
+# retries (tasks).
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Ping a pooled connection at checkout only if it sat idle; a dead one is replaced."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: the pool opens a fresh connection instead
+            raise DisconnectionError("a pooled connection did not answer") from error
 
 
 def id_in(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from casework.errors import AccessDenied, NotFound, TransitionRefused, ValidationFailed
@@ -45,6 +46,17 @@ def register_http_handling(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response | str, int]:
         return _error_response(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(_error: OperationalError) -> Response:
+        # The database went away (or refused the statement); nothing was committed.
+        response = make_response(
+            _error_response(
+                503, "Service unavailable", "The database could not be reached; try again shortly."
+            )
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.before_request
     def _assign_request_id() -> None:
