@@ -46,6 +46,9 @@ class Settings:
     # Proxies in front of gunicorn whose X-Forwarded-For/-Proto are trusted (0: none, so a client
     # cannot choose the address that sign-in throttling and the audit log record).
     proxy_hops: int = 0
+    # When set, /metrics answers only `Authorization: Bearer <this token>` (Prometheus's
+    # `authorization` setting); unset, it is open and must be reachable only privately.
+    metrics_token: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -126,6 +129,21 @@ def _bounded_setting(env: Mapping[str, str], name: str, default: int, ceiling: i
     return value
 
 
+MIN_METRICS_TOKEN_LENGTH = 32
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("CASEWORK_METRICS_TOKEN", "")
+    if not token:
+        return None
+    if len(token) < MIN_METRICS_TOKEN_LENGTH or not token.isascii() or not token.isprintable():
+        raise ConfigError(
+            f"CASEWORK_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} printable ASCII "
+            "characters, e.g. the output of `python3 -c 'import secrets; print(secrets.token_urlsafe())'`"
+        )
+    return token
+
+
 def _proxy_hops(env: Mapping[str, str]) -> int:
     text = env.get("CASEWORK_PROXY_HOPS", "").strip()
     if not text:
@@ -193,4 +211,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         outbox_deliver_batch=_bounded_setting(env, "CASEWORK_OUTBOX_DELIVER_BATCH", 20, 200),
         proxy_hops=_proxy_hops(env),
+        metrics_token=_metrics_token(env),
     )

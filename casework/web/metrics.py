@@ -8,6 +8,7 @@ client, `flask run`) the histogram lives in this process's registry.
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 from collections.abc import Iterator
@@ -114,8 +115,26 @@ def init_metrics(app: Flask) -> None:
         return response
 
 
+def _scrape_refused() -> Response | None:
+    """401 unless the request carries the configured metrics token (if one is configured)."""
+    token = app_settings().metrics_token
+    if token is None:
+        return None
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), token.encode()):
+        return None
+    response = Response(
+        "send Authorization: Bearer <CASEWORK_METRICS_TOKEN>\n", status=401, mimetype="text/plain"
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="casework-metrics"'
+    return response
+
+
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    """Expose the metrics in Prometheus's text format."""
+    """Expose the metrics in Prometheus's text format (to the token holder, if one is set)."""
+    refused = _scrape_refused()
+    if refused is not None:
+        return refused
     registry: CollectorRegistry = current_app.extensions["casework.metrics"]
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -5,11 +5,14 @@ Several gunicorn workers summed in one scrape: tests/integration/test_metrics_gu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from casework.boundary import app_settings
 from casework.cases.models import Deadline
 from casework.keys.services import Keys
 from casework.notifications.models import DeadlineAlert
@@ -59,3 +62,22 @@ def test_metrics_expose_latency_alerts_and_overdue_cases(
     # Single-process mode (no PROMETHEUS_MULTIPROC_DIR): the histogram is exposed once.
     assert body.count("# TYPE casework_request_seconds histogram") == 1
     assert "Affected" not in body
+
+
+def test_with_a_metrics_token_only_its_bearer_may_scrape(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "m" * 40
+    settings = replace(app_settings(app), metrics_token=token)
+    monkeypatch.setitem(app.extensions, "casework.settings", settings)
+    client = app.test_client()
+
+    for header in ({}, {"Authorization": "Bearer " + "n" * 40}, {"Authorization": token}):
+        refused = client.get("/metrics", headers=header)
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="casework-metrics"'
+        assert "casework_" not in refused.get_data(as_text=True)
+
+    allowed = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert allowed.status_code == 200
+    assert "casework_outbox_rows" in allowed.get_data(as_text=True)

@@ -90,6 +90,8 @@ def test_production_normalises_the_postgres_driver() -> None:
         ({"CASEWORK_OUTBOX_RELAY_MAX_BATCHES": "1000"}, "RELAY_MAX_BATCHES must be at most"),
         ({"CASEWORK_OUTBOX_DELIVER_BATCH": "0"}, "CASEWORK_OUTBOX_DELIVER_BATCH must be positive"),
         ({"CASEWORK_OUTBOX_DELIVER_BATCH": "201"}, "OUTBOX_DELIVER_BATCH must be at most 200"),
+        ({"CASEWORK_METRICS_TOKEN": "short"}, "CASEWORK_METRICS_TOKEN must be at least 32"),
+        ({"CASEWORK_METRICS_TOKEN": "x" * 31 + "\u00e9"}, "CASEWORK_METRICS_TOKEN must be"),
         *(
             (
                 {"CASEWORK_PROXY_HOPS": text},
