@@ -42,6 +42,7 @@ from casework.statistics.tables import (
 )
 
 TARGET = 2.0
+TARGET_CASES = 1_000_000  # "building a statistics release over 1,000,000 cases"
 _COUNTS = {
     "received": """
         SELECT e.code, c.category, extract(quarter FROM c.opened_at AT TIME ZONE 'UTC')::int,
@@ -135,6 +136,11 @@ def run(context: BenchContext) -> list[Figure]:
     note = _same_work(engine, context, window, durations_sql, params)
     protect = _protection_seconds(engine, window)
     note += f"; protection (pure Python, size-independent) {protect * 1000:,.0f} ms"
+    # The target is set on a release over 1,000,000 cases; below that the fixed cost of the
+    # protection dominates and the figure only shows how the cost grows.
+    target = TARGET if context.cases >= TARGET_CASES else None
+    if target is None:
+        note += f"; target applies at {TARGET_CASES:,} cases"
     system_seconds, system_raw = interleaved_medians(system, lambda: raw(_SYSTEM_SETS), repeats)
     every_seconds, every_raw = interleaved_medians(every, lambda: raw(_ENTITY_SETS), repeats)
     engine.dispose()
@@ -147,7 +153,7 @@ def run(context: BenchContext) -> list[Figure]:
             "raw SQL, same groups and medians",
             system_raw * 1000,
             "at_most",
-            TARGET,
+            target,
             note,
         ),
         Figure(
@@ -158,7 +164,7 @@ def run(context: BenchContext) -> list[Figure]:
             "raw SQL, same groups and medians",
             every_raw * 1000,
             "at_most",
-            TARGET,
+            target,
             note,
         ),
     ]
