@@ -23,16 +23,10 @@ EMAIL_INDEX = "party_email"
 REFERENCE_INDEX = "case_reference"
 
 # The columns `step_views` reads, in order: selecting them instead of whole CaseStep objects
-# spares the ORM building (and tracking) one object per step of a long log.
-STEP_COLUMNS = (
-    CaseStep.id,
-    CaseStep.kind,
-    CaseStep.occurred_at,
-    CaseStep.recorded_at,
-    CaseStep.actor_id,
-    CaseStep.narrative_ct,
-)
-StepRow = tuple[int, str, datetime, datetime, int | None, bytes | None]
+# spares the ORM building (and tracking) one object per step of a long log, and only what a
+# timeline shows is read (each further column is 200 more values to convert on a long log).
+STEP_COLUMNS = (CaseStep.kind, CaseStep.occurred_at, CaseStep.narrative_ct)
+StepRow = tuple[str, datetime, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -56,15 +50,12 @@ class AllegationView:
     finding: Finding | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepView:
-    """A step of the log with its narrative decrypted."""
+    """A step of the log as a timeline shows it: kind, when it happened, narrative decrypted."""
 
-    id: int
     kind: str
     occurred_at: datetime
-    recorded_at: datetime
-    actor_id: int | None
     narrative: str | None
 
 
@@ -110,11 +101,8 @@ def party_view(cipher: CaseCipher, party: Party) -> PartyView:
 def step_view(cipher: CaseCipher, step: CaseStep) -> StepView:
     """Decrypt one step."""
     return StepView(
-        id=step.id,
         kind=step.kind,
         occurred_at=step.occurred_at,
-        recorded_at=step.recorded_at,
-        actor_id=step.actor_id,
         narrative=cipher.decrypt_optional("case_steps", "narrative", step.narrative_ct),
     )
 
@@ -123,15 +111,8 @@ def step_views(cipher: CaseCipher, rows: Iterable[StepRow]) -> tuple[StepView, .
     """Decrypt steps selected as STEP_COLUMNS."""
     decrypt = cipher.decrypt_optional
     return tuple(
-        StepView(
-            id=step_id,
-            kind=kind,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            actor_id=actor_id,
-            narrative=decrypt("case_steps", "narrative", narrative_ct),
-        )
-        for step_id, kind, occurred_at, recorded_at, actor_id, narrative_ct in rows
+        StepView(kind, occurred_at, decrypt("case_steps", "narrative", narrative_ct))
+        for kind, occurred_at, narrative_ct in rows
     )
 
 
@@ -145,9 +126,13 @@ def allegation_view(cipher: CaseCipher, allegation: Allegation) -> AllegationVie
 
 
 def case_view(
-    cipher: CaseCipher, case: Case, steps: tuple[StepView, ...] | None = None
+    cipher: CaseCipher,
+    case: Case,
+    steps: tuple[StepView, ...] | None = None,
+    parties: Iterable[Party] | None = None,
+    allegations: Iterable[Allegation] | None = None,
 ) -> CaseView:
-    """Decrypt a whole case with its parties, allegations and steps (`steps` if already read)."""
+    """Decrypt a whole case with its parties, allegations and steps (each given if already read)."""
     return CaseView(
         id=case.id,
         entity_id=case.entity_id,
@@ -160,7 +145,12 @@ def case_view(
         closed_at=case.closed_at,
         outcome=case.outcome,
         anonymous=case.anonymous,
-        parties=tuple(party_view(cipher, p) for p in case.parties),
-        allegations=tuple(allegation_view(cipher, a) for a in case.allegations),
+        parties=tuple(
+            party_view(cipher, p) for p in (case.parties if parties is None else parties)
+        ),
+        allegations=tuple(
+            allegation_view(cipher, a)
+            for a in (case.allegations if allegations is None else allegations)
+        ),
         steps=tuple(step_view(cipher, s) for s in case.steps) if steps is None else steps,
     )

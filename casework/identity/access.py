@@ -22,7 +22,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, contains_eager
 
 from casework.audit.services import DENIED, record_audit
@@ -134,7 +144,9 @@ def _excluded_clause(user_id: int) -> ColumnElement[bool]:
     return or_(named, declared)
 
 
-def _visibility_clause(user: StaffUser, now: datetime | None) -> ColumnElement[bool]:
+def _visibility_clause(
+    user: StaffUser, now: datetime | BindParameter[datetime] | None
+) -> ColumnElement[bool]:
     """The SQL condition selecting the cases a user may see (before exclusions)."""
     clauses: list[ColumnElement[bool]] = []
     for entity_id in {g.entity_id for g in user.grants if g.entity_id is not None}:
@@ -164,10 +176,13 @@ def _visibility_clause(user: StaffUser, now: datetime | None) -> ColumnElement[b
     return or_(*clauses) if clauses else false()
 
 
-def visible_cases(session: Session, user: StaffUser, now: datetime | None = None) -> Select[Case]:
+def visible_cases(
+    session: Session | None, user: StaffUser, now: datetime | BindParameter[datetime] | None = None
+) -> Select[Case]:
     """Return a query of the cases a user may see (for lists); add filters and order to it.
 
-    Pass `now` to include cases opened through an unexpired break-glass grant.
+    Pass `now` (a time, or a parameter bound at execution) to include cases opened through an
+    unexpired break-glass grant.
     """
     del session  # the query is built from the user's grants; callers execute it
     if not user.is_active:
@@ -184,6 +199,33 @@ def may_see(session: Session, user: StaffUser, case_id: int, now: datetime) -> b
     return session.scalar(statement.with_only_columns(Case.id)) is not None
 
 
+# Built case-read queries by user and grant set (a change of grants or status makes a new key).
+_CASE_READS: dict[tuple[int, bool, frozenset[tuple[int | None, Role]]], Select[Case]] = {}
+_CASE_READS_KEPT = 256
+
+
+def _case_read(user: StaffUser) -> Select[Case]:
+    """The query loading one visible case, built once per user's grants (binds case_id, now).
+
+    Building it walks every grant and its cache key the whole statement: on a case page that
+    cost more than running it. The visibility check loads the case itself: one round trip,
+    not a check then a get. Its wrapped data key comes along into the session, so opening the
+    case's cipher (nearly every read or change does) costs no second query.
+    """
+    key = (user.id, user.is_active, frozenset((g.entity_id, g.role) for g in user.grants))
+    statement = _CASE_READS.get(key)
+    if statement is None:
+        if len(_CASE_READS) >= _CASE_READS_KEPT:
+            _CASE_READS.clear()
+        statement = _CASE_READS[key] = (
+            visible_cases(None, user, bindparam("now"))
+            .outerjoin(CaseKey, CaseKey.case_id == Case.id)
+            .options(contains_eager(Case.wrapped_key_row))
+            .where(Case.id == bindparam("case_id"))
+        )
+    return statement
+
+
 def case_for_user(
     session: Session, user: StaffUser, case_id: int, action: str, source: str, now: datetime
 ) -> Case:
@@ -193,16 +235,7 @@ def case_for_user(
     boundaries re-record it after rolling back, then commit). Allowed reads are flushed and the
     boundary commits them (the staff app commits audit entries of successful GET requests).
     """
-    # The visibility check loads the case itself: one round trip, not a check then a get. Its
-    # wrapped data key comes along into the session, so opening the case's cipher (nearly every
-    # read or change does) costs no second query.
-    statement = (
-        visible_cases(session, user, now)
-        .outerjoin(CaseKey, CaseKey.case_id == Case.id)
-        .options(contains_eager(Case.wrapped_key_row))
-        .where(Case.id == case_id)
-    )
-    case = session.scalar(statement)
+    case = session.scalar(_case_read(user), {"case_id": case_id, "now": now})
     if case is None:
         record_audit(session, user.id, action, case_id, source, now, outcome=DENIED)
         raise CaseNotVisible(user.id, case_id, action, source, now)

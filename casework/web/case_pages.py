@@ -8,19 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework import timelines
 from casework.boundary import app_keys
+from casework.cases.case_file import read_case_file
 from casework.cases.clock_models import ClockStop, Extension, RequestStatus, StopReasonCode
 from casework.cases.clocks import extension_reason
-from casework.cases.dashboard import DeadlineState, deadline_state, deadlines_of
+from casework.cases.dashboard import DeadlineState, deadline_state
 from casework.cases.decision_models import Decision, DisciplinaryMeasure, NonDisciplinaryMeasure
-from casework.cases.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, evidence_of
+from casework.cases.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES
 from casework.cases.models import Case, Deadline, Finding, Stage
 from casework.cases.records import StepView
-from casework.cases.services import read_case
 from casework.cases.stages import CLOSING_OUTCOMES, FORWARD
 from casework.cases.steps import STEP_LABELS, step_label
 from casework.cases.timeline import (
@@ -29,7 +28,6 @@ from casework.cases.timeline import (
     computed_deadlines,
     open_stop_starts,
 )
-from casework.cases.workflow import decision_of
 from casework.guidance import AppealAnchor
 from casework.guidance import Stage as GuidanceStage
 from casework.identity.access import can
@@ -71,11 +69,10 @@ def _as_of_now(row: Deadline, computed: timelines.ComputedDeadline) -> Deadline:
 
 
 def _deadline_lines(
-    session: Session, case: Case, now: datetime, stop_rows: list[ClockStop]
+    session: Session, case: Case, now: datetime, rows: list[Deadline], stop_rows: list[ClockStop]
 ) -> list[DeadlineLine]:
     guidance = case_guidance(case)
     titles = {rule.key: rule.title for rule in guidance.timelines}
-    rows = deadlines_of(session, case)
     stops = approved_of(stop_rows)
     holding = open_stop_starts(stops)
     if not holding:
@@ -178,26 +175,16 @@ def render_case_page(
     keys = app_keys()
     guidance = case_guidance(case)
     titles = {rule.key: rule.title for rule in guidance.timelines}
-    extensions = list(
-        session.scalars(
-            select(Extension).where(Extension.case_id == case.id).order_by(Extension.id)
-        )
-    )
-    stops = list(
-        session.scalars(
-            select(ClockStop).where(ClockStop.case_id == case.id).order_by(ClockStop.id)
-        )
-    )
-    decision = decision_of(session, case)
-    view = read_case(session, keys, case)
+    record = read_case_file(session, keys, case)
+    view, stops, decision = record.view, record.clock_stops, record.decision
     page = render_template(
         "cases/case.html",
         case=case,
         view=view,
         steps=_step_lines(view.steps),
-        deadlines=_deadline_lines(session, case, now, stops),
+        deadlines=_deadline_lines(session, case, now, record.deadlines, stops),
         checklist=_checklist(case),
-        stage_changes=case.stage_changes,
+        stage_changes=record.stage_changes,
         targets=FORWARD[case.stage],
         finding_options=_options(Finding),
         measures=list(DisciplinaryMeasure),
@@ -222,9 +209,9 @@ def render_case_page(
         stops=stops,
         extensions=[
             ExtensionLine(e, extension_reason(session, keys, e), titles.get(e.deadline_key, ""))
-            for e in extensions
+            for e in record.extensions
         ],
-        evidence=evidence_of(session, case),
+        evidence=record.evidence,
         accepted_types=", ".join(t.label for t in ACCEPTED_TYPES),
         max_evidence_mib=MAX_EVIDENCE_BYTES // (1024 * 1024),
         requested=RequestStatus.REQUESTED,
