@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from flask import Flask, current_app
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from casework.config import Settings
@@ -32,6 +33,11 @@ def app_keyring(app: Flask | None = None) -> LocalKeyring:
 def session() -> Session:
     """Return the request- or task-scoped database session."""
     return cast(Session, db.session)
+
+
+def engine() -> Engine:
+    """Return the running app's database engine (for work outside the session)."""
+    return db.engine
 
 
 def now() -> datetime:

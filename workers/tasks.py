@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from celery import Task
 from celery.signals import worker_process_shutdown
 from kombu.exceptions import BatchPublishError
 from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError as DatabaseError
 
-from casework.boundary import app_settings, now, session
+from casework.boundary import app_settings, engine, now, session
 from casework.cases.clocks import refresh_stopped_deadlines
-from casework.notifications.delivery import Delivery, deliver_outbox
+from casework.notifications.delivery import Delivery, deliver_claiming_on
 from casework.notifications.digests import send_daily_digests
 from casework.notifications.outbox import relay_due
 from casework.notifications.retention import shred_expired_cases
@@ -101,15 +104,19 @@ def _publish(ids: list[int]) -> bool:
     return True
 
 
-def _deliver_one(outbox_id: int, channels: Delivery) -> str:
-    """Claim and deliver one row in its own transaction (see deliver_outbox)."""
+def _deliver_one(outbox_id: int, channels: Delivery, claims: Connection) -> str:
+    """Claim and deliver one row (see deliver_claiming_on); commit what the session holds."""
     db = session()
-    # An alert's claim and outcome are single statements: autocommit spares a BEGIN and a
-    # COMMIT round trip for each (deliver_outbox leaves autocommit before multi-row work).
-    db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    outcome = deliver_outbox(db, channels, outbox_id, task_now(), db.commit)
-    db.commit()
+    outcome = deliver_claiming_on(claims, db, channels, outbox_id, task_now())
+    db.commit()  # what the ORM wrote for kinds other than alerts (nothing to send otherwise)
     return outcome
+
+
+@contextmanager
+def _claims_connection() -> Iterator[Connection]:
+    """An autocommit connection for a message's claims and alert outcomes (one statement each)."""
+    with engine().connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @celery_app.task(name="outbox.deliver_batch", **_DB_RETRY)
@@ -121,18 +128,20 @@ def deliver_batch(outbox_ids: list[int]) -> int:
     the queue as a new message rather than risk the time limit.
     """
     channels = delivery()
-    return deliver_in_turn(
-        [int(outbox_id) for outbox_id in outbox_ids],
-        lambda outbox_id: _deliver_one(outbox_id, channels),
-        _publish,
-        DELIVER_BATCH_SECONDS,
-    )
+    with _claims_connection() as claims:
+        return deliver_in_turn(
+            [int(outbox_id) for outbox_id in outbox_ids],
+            lambda outbox_id: _deliver_one(outbox_id, channels, claims),
+            _publish,
+            DELIVER_BATCH_SECONDS,
+        )
 
 
 @celery_app.task(name="outbox.deliver", **_DB_RETRY)
 def deliver(outbox_id: int) -> str:
     """Claim and deliver one row (messages queued by an earlier release carry one id each)."""
-    return _deliver_one(int(outbox_id), delivery())
+    with _claims_connection() as claims:
+        return _deliver_one(int(outbox_id), delivery(), claims)
 
 
 @celery_app.task(name="deadlines.scan", **_DB_RETRY)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, Deadline, Stage
@@ -150,12 +150,3 @@ def sort_rows(rows: Sequence[CaseRow], sort: str) -> list[CaseRow]:
     if sort == "opened":
         return sorted(rows, key=lambda row: row.opened_at)
     return sorted(rows, key=lambda row: (_RAG_ORDER[row.rag], due_key(row)))
-
-
-def deadlines_of(session: Session, case: Case) -> list[Deadline]:
-    """Return a case's stored deadlines, soonest first."""
-    return list(
-        session.scalars(
-            select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at)
-        )
-    )

@@ -138,15 +138,6 @@ def store_evidence(
     return evidence
 
 
-def evidence_of(session: Session, case: Case) -> list[EvidenceFile]:
-    """Return the evidence files of a case, oldest first."""
-    return list(
-        session.scalars(
-            select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.id)
-        )
-    )
-
-
 def evidence_description(session: Session, keys: Keys, evidence: EvidenceFile) -> str | None:
     """Decrypt an evidence file's description."""
     cipher = open_case_cipher(session, keys, evidence.case_id)

@@ -348,31 +348,46 @@ def deliver_outbox(
     now: datetime,
     checkpoint: Callable[[], None],
 ) -> str:
-    """Claim one row, commit the claim (checkpoint), deliver it, record the outcome (flushed).
-
-    The caller may open the session's transaction in autocommit mode (see workers.tasks): an
-    alert's claim and outcome are then one statement each, committed by themselves, with no
-    BEGIN or COMMIT round trips. Other kinds write several rows at once, so the checkpoint ends
-    autocommit after the claim and they are delivered in a transaction.
-    """
-    connection = session.connection()
-    claimed, recipient = _claim(connection, outbox_id, now)
+    """Claim one row, commit the claim (checkpoint), deliver it, record the outcome (flushed)."""
+    claimed, recipient = _claim(session.connection(), outbox_id, now)
     if claimed is None:
         session.rollback()
         return "skipped"
-    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    checkpoint()
+    return _deliver_claimed(session, session.connection(), delivery, claimed, recipient, now)
+
+
+def deliver_claiming_on(
+    claims: Connection, session: Session, delivery: Delivery, outbox_id: int, now: datetime
+) -> str:
+    """Claim one row on the caller's autocommit connection and deliver it.
+
+    The claim and an alert's outcome are single statements committed by themselves on
+    `claims`, so the rows of a deliver message share one connection and no transaction, with
+    no BEGIN or COMMIT round trips. Other kinds write several rows at once: they are delivered
+    in the session's transaction (flushed; the caller commits).
+    """
+    claimed, recipient = _claim(claims, outbox_id, now)
+    if claimed is None:
+        return "skipped"
+    return _deliver_claimed(session, claims, delivery, claimed, recipient, now)
+
+
+def _deliver_claimed(
+    session: Session,
+    connection: Connection,
+    delivery: Delivery,
+    claimed: Row[Any],
+    recipient: Row[Any] | None,
+    now: datetime,
+) -> str:
+    """Deliver a claimed row: an alert with statements on `connection`, others through the ORM."""
     if claimed.kind is OutboxKind.ALERT:
-        if not autocommit:
-            checkpoint()
-            connection = session.connection()
         outcome = _deliver_alert(connection, delivery, claimed, recipient, now)
         attempts = claimed.attempts
-        if autocommit:
-            checkpoint()  # nothing left to commit: ends the autocommit transaction
     else:
-        checkpoint()
-        outcome, attempts = _deliver_loaded(session, delivery, outbox_id, now)
-    log.info("outbox %s %s kind=%s attempt=%s", outbox_id, outcome, claimed.kind.value, attempts)
+        outcome, attempts = _deliver_loaded(session, delivery, claimed.id, now)
+    log.info("outbox %s %s kind=%s attempt=%s", claimed.id, outcome, claimed.kind.value, attempts)
     return outcome
 
 
