@@ -14,9 +14,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.boundary import engine
 from casework.identity.models import Role
 from casework.notifications.channels import ChannelError, Envelope, ReusedSmtpMailer
-from casework.notifications.delivery import deliver_outbox, message_id
+from casework.notifications.delivery import deliver_claiming_on, deliver_outbox, message_id
 from casework.notifications.models import Outbox, OutboxKind, OutboxStatus
 from casework.notifications.outbox import RelayPolicy, add_outbox, relay_due
 from casework.notifications.rendering import render_alert
@@ -130,4 +131,28 @@ def test_deliveries_survive_a_server_restart_exactly_once(
         select(Outbox.status).where(Outbox.kind == OutboxKind.ALERT, Outbox.id.in_(ids))
     )
     assert set(statuses) == {OutboxStatus.SENT}
+    assert sink.ids() == {message_id(i, "casework.test"): 1 for i in ids}
+
+
+def test_a_message_s_rows_are_claimed_and_recorded_on_one_autocommit_connection(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    lead = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
+    for _ in range(4):
+        add_outbox(session, OutboxKind.ALERT, now, staff_user_id=lead.id)
+    session.commit()
+    sink, port = PeerSink(), free_port()
+    mailer = ReusedSmtpMailer("127.0.0.1", port, "casework@test")
+    delivery = delivery_for(app, mailer)
+    ids = relay_due(session, now, delivery.policy)
+    session.commit()
+    with _server(sink, port), engine().connect() as connection:
+        claims = connection.execution_options(isolation_level="AUTOCOMMIT")
+        outcomes = [deliver_claiming_on(claims, session, delivery, i, now) for i in ids + ids]
+        mailer.close()
+
+    assert outcomes == ["sent"] * 4 + ["skipped"] * 4  # a repeated id finds its row claimed
+    session.expire_all()
+    rows = session.scalars(select(Outbox).where(Outbox.id.in_(ids))).all()
+    assert {(row.status, row.attempts) for row in rows} == {(OutboxStatus.SENT, 1)}
     assert sink.ids() == {message_id(i, "casework.test"): 1 for i in ids}
