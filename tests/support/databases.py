@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 
 @contextmanager
@@ -37,3 +38,19 @@ def temporary_postgres_database(admin_url: str) -> Iterator[str]:
 def sqlite_url(directory: Path) -> str:
     """Return the URL of a SQLite file in a directory."""
     return f"sqlite:///{directory / 'casework.sqlite'}"
+
+
+@contextmanager
+def recorded_statements(session: Session) -> Iterator[list[str]]:
+    """Record the SQL of every statement the session's engine sends while the block runs."""
+    seen: list[str] = []
+
+    def _record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", _record)
+    try:
+        yield seen
+    finally:
+        event.remove(bind, "before_cursor_execute", _record)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from casework.cases.clock_models import StopReasonCode
@@ -20,27 +17,13 @@ from casework.identity.models import Role, StaffUser
 from casework.keys.services import Keys
 from tests.factories import make_case, make_entity, make_staff
 from tests.support.access_matrix import send, signed_in_client
+from tests.support.databases import recorded_statements
 
 REAL_NOW = datetime.now(UTC)
 PDF = b"%PDF-1.4\n% a witness statement\n"
 # Session lookup, the case with its key, the small tables, the steps, the audit entry: on
 # SQLite the audit append takes a few more (the head is read and moved in separate statements).
 MOST_STATEMENTS = {"postgresql": 5, "sqlite": 8}
-
-
-@contextmanager
-def _statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def _count(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    bind = session.get_bind()
-    event.listen(bind, "before_cursor_execute", _count)
-    try:
-        yield seen
-    finally:
-        event.remove(bind, "before_cursor_execute", _count)
 
 
 def _full_case(session: Session, keys: Keys, steps: int) -> tuple[Case, int]:
@@ -110,7 +93,7 @@ def test_case_page_reads_in_as_many_statements_for_a_long_case_as_a_short_one(
         client, csrf = signed_in_client(app, session, user)
         url = f"/cases/{case.id}"
         send(client, "GET", url, csrf)  # warm: the first request loads the guidance
-        with _statements(session) as statements:
+        with recorded_statements(session) as statements:
             status, body, _ = send(client, "GET", url, csrf)
         assert status == 200 and f"Step {steps} of {steps}" in body
         counts.append(len(statements))

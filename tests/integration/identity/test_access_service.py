@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.audit.models import AuditEntry
@@ -26,6 +26,7 @@ from casework.identity.models import AssignmentRole, Role, StaffUser
 from casework.keys.services import Keys, open_case_cipher
 from tests.factories import make_case, make_entity, make_user
 from tests.support.access_matrix import build_world
+from tests.support.databases import recorded_statements
 
 
 def _visible(session: Session, user: StaffUser, now: datetime) -> set[int]:
@@ -153,19 +154,10 @@ def test_a_case_read_brings_its_key_so_opening_the_cipher_costs_no_query(
     case_id, reader = world.case.id, world.assigned
     session.expunge_all()
     session.add(reader)
-    statements: list[str] = []
-
-    def _count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    bind = session.get_bind()
-    event.listen(bind, "before_cursor_execute", _count)
-    try:
+    with recorded_statements(session) as statements:
         case = case_for_user(session, reader, case_id, "case.view", "192.0.2.1", now)
         read = len(statements)
         cipher = open_case_cipher(session, keys, case.id)
-    finally:
-        event.remove(bind, "before_cursor_execute", _count)
     assert read >= 1
     assert len(statements) == read  # the wrapped key came with the case
     assert cipher.case_id == case_id

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from casework.boundary import engine
 from casework.identity.models import Role
 from casework.notifications.channels import ChannelError, Envelope, ReusedSmtpMailer
-from casework.notifications.delivery import deliver_claiming_on, deliver_outbox, message_id
+from casework.notifications.delivery import (
+    Delivery,
+    deliver_claiming_on,
+    deliver_outbox,
+    message_id,
+)
 from casework.notifications.models import Outbox, OutboxKind, OutboxStatus
 from casework.notifications.outbox import RelayPolicy, add_outbox, relay_due
 from casework.notifications.rendering import render_alert
@@ -105,19 +110,25 @@ def test_an_unreachable_server_raises_channel_error() -> None:
         _send(mailer, 1)
 
 
+def _queued_alerts(session: Session, delivery: Delivery, now: datetime, count: int) -> list[int]:
+    """`count` alerts for one investigator, handed to the queue by the relay; their ids."""
+    lead = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
+    for _ in range(count):
+        add_outbox(session, OutboxKind.ALERT, now, staff_user_id=lead.id)
+    session.commit()
+    ids = relay_due(session, now, delivery.policy)
+    session.commit()
+    assert len(ids) == count
+    return ids
+
+
 def test_deliveries_survive_a_server_restart_exactly_once(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    lead = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
-    for _ in range(6):
-        add_outbox(session, OutboxKind.ALERT, now, staff_user_id=lead.id)
-    session.commit()
     sink, port = PeerSink(), free_port()
     mailer = ReusedSmtpMailer("127.0.0.1", port, "casework@test")
     delivery = replace(delivery_for(app, mailer), policy=RelayPolicy(max_attempts=3))
-    ids = relay_due(session, now, delivery.policy)
-    session.commit()
-    assert len(ids) == 6
+    ids = _queued_alerts(session, delivery, now, 6)
     with _server(sink, port):
         for outbox_id in ids[:3]:
             assert deliver_outbox(session, delivery, outbox_id, now, session.commit) == "sent"
@@ -137,15 +148,10 @@ def test_deliveries_survive_a_server_restart_exactly_once(
 def test_a_message_s_rows_are_claimed_and_recorded_on_one_autocommit_connection(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    lead = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
-    for _ in range(4):
-        add_outbox(session, OutboxKind.ALERT, now, staff_user_id=lead.id)
-    session.commit()
     sink, port = PeerSink(), free_port()
     mailer = ReusedSmtpMailer("127.0.0.1", port, "casework@test")
     delivery = delivery_for(app, mailer)
-    ids = relay_due(session, now, delivery.policy)
-    session.commit()
+    ids = _queued_alerts(session, delivery, now, 4)
     with _server(sink, port), engine().connect() as connection:
         claims = connection.execution_options(isolation_level="AUTOCOMMIT")
         outcomes = [deliver_claiming_on(claims, session, delivery, i, now) for i in ids + ids]
