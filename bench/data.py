@@ -103,8 +103,17 @@ def prepare_size(
         report = grow_to(database_url, keys, cases, seed, now)
         facts = {"cases": cases, "seed": seed, "now": now.isoformat()}
         _facts_path(instance).write_text(json.dumps(facts), encoding="utf-8")
+    else:
+        _add_missing_tables(database_url)
     context = BenchContext(database_url, "", instance, cases, seed, False, now)
     return PreparedSize(context, report)
+
+
+def _add_missing_tables(database_url: str) -> None:
+    """Give a reused database the tables added to the schema since it was made."""
+    engine = create_engine(database_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
 
 
 def grow_to(
