@@ -1,8 +1,9 @@
 """The deadline-alert scan, set-based: a batch of due rows costs a handful of statements.
 
 Per batch: one locked select of the due rows (partial index on next_alert_at), one query for
-open clock stops, one multi-row INSERT of alerts (ON CONFLICT DO NOTHING keeps "once, ever"),
-three queries for recipients, one insert of outbox rows, one executemany moving next_alert_at.
+open clock stops, one statement inserting the alerts (ON CONFLICT DO NOTHING keeps "once, ever")
+and their recipients' outbox rows (SQLite: an insert, the recipient queries, an insert), one
+statement moving next_alert_at.
 A row-by-row scan issued several statements per due row; this one's cost follows the rows due.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, Deadline
@@ -24,20 +25,48 @@ from casework.timelines import ComputedDeadline, crossed_thresholds, held_by_sto
 
 BATCH = 1000
 # On PostgreSQL each write is one statement over arrays (unnest): the server does the rows.
-_INSERT_ALERTS_PG = """
-    INSERT INTO deadline_alerts (case_id, deadline_key, threshold, raised_at)
-    SELECT w.case_id, w.key, w.level, :now
-    FROM unnest(CAST(:cases AS integer[]), CAST(:keys AS text[]), CAST(:levels AS text[]))
-        AS w(case_id, key, level)
-    ON CONFLICT (case_id, deadline_key, threshold) DO NOTHING
-    RETURNING id, case_id, threshold
-"""
-_INSERT_OUTBOX_PG = """
-    INSERT INTO outbox (kind, case_id, ref_id, channel, staff_user_id, status, attempts,
-                        created_at, next_attempt_at)
-    SELECT 'alert', o.case_id, o.ref_id, 'email', o.user_id, 'pending', 0, :now, :now
-    FROM unnest(CAST(:cases AS integer[]), CAST(:refs AS integer[]), CAST(:users AS integer[]))
-        AS o(case_id, ref_id, user_id)
+# On PostgreSQL one statement raises the alerts and queues their e-mails: the server inserts the
+# alerts not raised before, finds each one's recipients as `recipients_of_alerts` does (amber:
+# the case's active leads, else the entity's supervisors; red: supervisors; ceiling: heads of
+# entity; active users only) and inserts one outbox row per recipient.
+_RAISE_ALERTS_PG = """
+    WITH wanted AS (
+        SELECT * FROM unnest(CAST(:cases AS integer[]), CAST(:entities AS integer[]),
+                             CAST(:keys AS text[]), CAST(:levels AS text[]))
+            WITH ORDINALITY AS w(case_id, entity_id, key, level, position)
+    ), created AS (
+        INSERT INTO deadline_alerts (case_id, deadline_key, threshold, raised_at)
+        SELECT case_id, key, level, :now FROM wanted ORDER BY position
+        ON CONFLICT (case_id, deadline_key, threshold) DO NOTHING
+        RETURNING id, case_id, deadline_key, threshold
+    ), raised AS (
+        SELECT DISTINCT c.id, c.case_id, c.threshold, w.entity_id
+        FROM created c
+        JOIN wanted w ON w.case_id = c.case_id AND w.key = c.deadline_key AND w.level = c.threshold
+    ), leads AS (
+        SELECT r.id AS alert_id, a.user_id
+        FROM raised r
+        JOIN case_assignments a ON a.case_id = r.case_id
+        JOIN staff_users u ON u.id = a.user_id
+        WHERE r.threshold = 'amber' AND a.role = 'lead' AND a.ended_at IS NULL AND u.is_active
+    ), staff AS (
+        SELECT r.id AS alert_id, g.user_id
+        FROM raised r
+        JOIN role_grants g ON g.entity_id = r.entity_id
+            AND g.role = CASE r.threshold WHEN 'ceiling' THEN 'head_of_entity' ELSE 'supervisor' END
+        JOIN staff_users u ON u.id = g.user_id
+        WHERE u.is_active
+          AND (r.threshold <> 'amber' OR NOT EXISTS (SELECT FROM leads l WHERE l.alert_id = r.id))
+    ), recipients AS (
+        SELECT alert_id, user_id FROM leads UNION SELECT alert_id, user_id FROM staff
+    ), queued AS (
+        INSERT INTO outbox (kind, case_id, ref_id, channel, staff_user_id, status, attempts,
+                            created_at, next_attempt_at)
+        SELECT 'alert', r.case_id, p.alert_id, 'email', p.user_id, 'pending', 0, :now, :now
+        FROM recipients p JOIN raised r ON r.id = p.alert_id
+        ORDER BY p.alert_id, p.user_id
+    )
+    SELECT id FROM raised ORDER BY id
 """
 _MOVE_NEXT_ALERTS_PG = """
     UPDATE deadlines SET next_alert_at = m.next_at
@@ -88,29 +117,33 @@ def raise_alerts(session: Session, wanted: Sequence[Wanted], now: datetime) -> l
     """Insert the alerts not raised before and their outbox rows; return the new alerts' ids."""
     if not wanted:
         return []
-    dialect = session.get_bind().dialect.name
-    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    entity_of = {case_id: entity_id for case_id, entity_id, _key, _level in wanted}
-    if dialect == "postgresql":
-        created = session.execute(
-            text(_INSERT_ALERTS_PG),
+    if session.get_bind().dialect.name == "postgresql":
+        created_ids = session.scalars(
+            text(_RAISE_ALERTS_PG),
             {
                 "cases": [case_id for case_id, _entity, _key, _level in wanted],
+                "entities": [entity_id for _case, entity_id, _key, _level in wanted],
                 "keys": [key for _case, _entity, key, _level in wanted],
                 "levels": [level for _case, _entity, _key, level in wanted],
                 "now": now,
             },
         ).all()
-    else:
-        created = session.execute(
-            insert_into(DeadlineAlert)
-            .on_conflict_do_nothing(index_elements=["case_id", "deadline_key", "threshold"])
-            .returning(DeadlineAlert.id, DeadlineAlert.case_id, DeadlineAlert.threshold),
-            [
-                {"case_id": case_id, "deadline_key": key, "threshold": level, "raised_at": now}
-                for case_id, _entity, key, level in wanted
-            ],
-        ).all()
+        return list(created_ids)
+    return _raise_alerts_in_steps(session, wanted, now)
+
+
+def _raise_alerts_in_steps(session: Session, wanted: Sequence[Wanted], now: datetime) -> list[int]:
+    """`raise_alerts` on SQLite, in steps: the alerts, their recipients, the outbox rows."""
+    entity_of = {case_id: entity_id for case_id, entity_id, _key, _level in wanted}
+    created = session.execute(
+        sqlite.insert(DeadlineAlert)
+        .on_conflict_do_nothing(index_elements=["case_id", "deadline_key", "threshold"])
+        .returning(DeadlineAlert.id, DeadlineAlert.case_id, DeadlineAlert.threshold),
+        [
+            {"case_id": case_id, "deadline_key": key, "threshold": level, "raised_at": now}
+            for case_id, _entity, key, level in wanted
+        ],
+    ).all()
     if not created:
         return []
     recipients = recipients_of_alerts(
@@ -121,17 +154,7 @@ def raise_alerts(session: Session, wanted: Sequence[Wanted], now: datetime) -> l
         for row, users in zip(created, recipients, strict=True)
         for user_id in users
     ]
-    if pairs and dialect == "postgresql":
-        session.execute(
-            text(_INSERT_OUTBOX_PG),
-            {
-                "cases": [case_id for case_id, _ref, _user in pairs],
-                "refs": [ref for _case, ref, _user in pairs],
-                "users": [user for _case, _ref, user in pairs],
-                "now": now,
-            },
-        )
-    elif pairs:
+    if pairs:
         session.execute(
             insert(Outbox),
             [
