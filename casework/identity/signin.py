@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from casework.crypto import SecretBox, constant_time_equal, sha256_hex
@@ -238,19 +238,23 @@ def complete_sign_in(session: Session, staff_session: StaffSession, now: datetim
     return token
 
 
+# The user and their grants come in the same round trip: every request checks them. Built once:
+# building it and its joined-eager options cost a third of running it.
+_SESSION_BY_TOKEN_HASH = (
+    select(StaffSession)
+    .where(StaffSession.token_hash == bindparam("token_hash"))
+    .options(joinedload(StaffSession.user).joinedload(StaffUser.grants))
+)
+
+
 def find_session(
     session: Session, token: str, policy: SessionPolicy, now: datetime
 ) -> StaffSession | None:
     """Return the live session of a raw token; ends it if idle or too old; None if not live."""
     if not token or len(token) > 200:
         return None
-    # The user and their grants come in the same round trip: every request checks them.
-    statement = (
-        select(StaffSession)
-        .where(StaffSession.token_hash == sha256_hex(token))
-        .options(joinedload(StaffSession.user).joinedload(StaffUser.grants))
-    )
-    row = session.execute(statement).unique().scalar_one_or_none()
+    found = session.execute(_SESSION_BY_TOKEN_HASH, {"token_hash": sha256_hex(token)})
+    row = found.unique().scalar_one_or_none()
     if row is None or row.ended_at is not None:
         return None
     user = row.user

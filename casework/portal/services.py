@@ -184,7 +184,7 @@ def _append_step(
     session: Session, keys: Keys, case: Case, kind: str, text: str, now: datetime
 ) -> int:
     """Log a step written by the affected person (no staff actor) and announce it."""
-    return log_step(session, keys, case, kind, text, now, None, now).id
+    return log_step(session, keys, case, kind, text, now, None, now)
 
 
 def send_message(
