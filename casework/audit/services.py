@@ -8,9 +8,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import Table, event, insert, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
@@ -201,6 +201,10 @@ def _chain_at_commit(session: Session) -> None:
         _chain_pending(session)
 
 
+# The table, not the entity: a plain INSERT, without the ORM's bulk machinery.
+_INSERT_PENDING = insert(cast(Table, AuditPending.__table__))
+
+
 def _chain_inside_commit(session: Session) -> None:
     """Hand the waiting entries to the deferred trigger, which chains them during COMMIT.
 
@@ -215,7 +219,7 @@ def _chain_inside_commit(session: Session) -> None:
         rows.append(
             fields | {"frame_prefix": prefix, "frame_middle": middle, "frame_suffix": suffix}
         )
-    session.execute(insert(AuditPending), rows)
+    session.execute(_INSERT_PENDING, rows)
 
 
 @event.listens_for(Session, "after_transaction_create")
