@@ -104,15 +104,18 @@ def prepare_size(
         facts = {"cases": cases, "seed": seed, "now": now.isoformat()}
         _facts_path(instance).write_text(json.dumps(facts), encoding="utf-8")
     else:
-        _add_missing_tables(database_url)
+        _add_missing_tables_and_indexes(database_url)
     context = BenchContext(database_url, "", instance, cases, seed, False, now)
     return PreparedSize(context, report)
 
 
-def _add_missing_tables(database_url: str) -> None:
-    """Give a reused database the tables added to the schema since it was made."""
+def _add_missing_tables_and_indexes(database_url: str) -> None:
+    """Give a reused database the tables and indexes added to the schema since it was made."""
     engine = create_engine(database_url)
     Base.metadata.create_all(engine)
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
     engine.dispose()
 
 

@@ -90,7 +90,11 @@ class RoleGrant(Base):
     """One role held by a user within one entity (system-wide roles have no entity)."""
 
     __tablename__ = "role_grants"
-    __table_args__ = (UniqueConstraint("user_id", "entity_id", "role"),)
+    # (entity, role): who is supervisor or head of an entity, looked up for every alert raised.
+    __table_args__ = (
+        UniqueConstraint("user_id", "entity_id", "role"),
+        Index("ix_role_grants_entity_id_role", "entity_id", "role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
