@@ -15,6 +15,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from casework.app import MIGRATIONS_DIR, create_app
+from casework.audit.models import AuditEntry
+from casework.audit.services import record_audit, verify_chain
 from casework.boundary import app_keys
 from casework.cases.services import read_case
 from casework.db import Base
@@ -128,3 +130,26 @@ def test_digest_outbox_kind_exists_at_head_and_leaves_with_its_revision(empty_ap
         _insert_outbox("alert")
         upgrade()
         assert db.session.scalar(text("SELECT count(*) FROM outbox WHERE kind = 'alert'")) == 1
+
+
+def test_a_migrated_database_chains_audit_entries_and_keeps_none_waiting(
+    empty_app: Flask,
+) -> None:
+    with empty_app.app_context():
+        upgrade()
+        for action in ("first", "second"):
+            record_audit(db.session, 1, action, None, "192.0.2.1", NOW)
+        db.session.commit()
+        db.session.expunge_all()
+        chained = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+        assert chained == ["first", "second"]
+        assert db.session.scalar(text("SELECT count(*) FROM audit_pending")) == 0
+        assert verify_chain(db.session).ok
+        db.session.rollback()
+        downgrade(revision="079545eb46e4")
+        assert "audit_pending" not in inspect(db.engine).get_table_names()
+        upgrade()
+        record_audit(db.session, 1, "third", None, "192.0.2.1", NOW)
+        db.session.commit()
+        report = verify_chain(db.session)
+        assert report.ok and report.entries == 3
