@@ -121,6 +121,11 @@ RETURNING inserted.seq, inserted.prev_hash, inserted.entry_hash
 """
 
 
+_MAKE_HEAD_PG = text(
+    "INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (:head_id, 0, :genesis) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+
 # The entry's own values in _APPEND_PG (seq, prev_hash and entry_hash come from the head).
 _APPENDED_FIELDS = ("at", "actor_id", "token_id", "case_id", "action", "source", "outcome")
 
@@ -170,10 +175,13 @@ def _chain_pending(session: Session) -> None:
         cached_head = session.identity_map.get(session.identity_key(AuditChainHead, HEAD_ID))
         if cached_head is not None:
             session.expire(cached_head)  # the statement moves the head behind the ORM's back
-        if _append_in_one_statement(session, queued[0][1]):
-            for _ordinal, entry in queued[1:]:
-                _append_in_one_statement(session, entry)
-            return
+        if not _append_in_one_statement(session, queued[0][1]):
+            # The first entry ever: make the head (a concurrent first append may make it too).
+            session.execute(_MAKE_HEAD_PG, {"head_id": HEAD_ID, "genesis": GENESIS})
+            _append_in_one_statement(session, queued[0][1])
+        for _ordinal, entry in queued[1:]:
+            _append_in_one_statement(session, entry)
+        return
     head = _lock_head(session)
     seq, previous = head.last_seq, head.last_hash
     for _ordinal, entry in queued:

@@ -92,3 +92,29 @@ def test_concurrent_commits_form_one_gapless_chain(session: Session, now: dateti
             assert b == a + 1
     report = verify_chain(session)
     assert report.ok and report.entries == threads * commits * 2
+
+
+def test_first_appends_chained_early_in_racing_transactions_make_one_head(
+    session: Session, now: datetime
+) -> None:
+    writers, engine = 4, db.engine
+    start, failures = threading.Barrier(writers), []
+
+    def writer(number: int) -> None:
+        try:
+            with Session(engine) as own:
+                record_audit(own, number, f"first.{number}", 7, "192.0.2.1", now)
+                start.wait()
+                own.scalars(select(AuditEntry.seq)).all()  # reading the trail chains at once
+                own.commit()
+        except Exception as error:  # collected and asserted on below
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    report = verify_chain(session)
+    assert report.ok and report.entries == writers
