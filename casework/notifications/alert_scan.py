@@ -24,7 +24,6 @@ from casework.notifications.recipients import recipients_of_alerts
 from casework.timelines import ComputedDeadline, crossed_thresholds, held_by_stop, next_alert_at
 
 BATCH = 1000
-# On PostgreSQL each write is one statement over arrays (unnest): the server does the rows.
 # On PostgreSQL one statement raises the alerts and queues their e-mails: the server inserts the
 # alerts not raised before, finds each one's recipients as `recipients_of_alerts` does (amber:
 # the case's active leads, else the entity's supervisors; red: supervisors; ceiling: heads of
@@ -73,6 +72,7 @@ _RAISE_ALERTS_PG = """
     )
     SELECT id FROM created ORDER BY id
 """
+# The next alert instants, also one statement over arrays (unnest): the server does the rows.
 _MOVE_NEXT_ALERTS_PG = """
     UPDATE deadlines SET next_alert_at = m.next_at
     FROM unnest(CAST(:ids AS integer[]), CAST(:next AS timestamptz[])) AS m(id, next_at)
