@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import (
@@ -174,7 +175,8 @@ def add_party(session: Session, keys: Keys, case: Case, party: NewParty) -> Part
 
 
 _STEP_KINDS = frozenset(k.value for k in StepKind)
-_INSERT_STEP = insert(CaseStep).returning(CaseStep.id)
+# The table, not the entity: a plain INSERT, without the ORM's bulk machinery.
+_INSERT_STEP = insert(cast(Table, CaseStep.__table__)).returning(CaseStep.id)
 
 
 def log_step(

@@ -28,9 +28,13 @@ def _queued(session: Session) -> dict[tuple[int, str], list[int]]:
     return found
 
 
-def test_each_level_reaches_its_people_and_only_active_ones(
+Wanted = tuple[int, int, str, str]
+
+
+def _levels_and_people(
     session: Session, keys: Keys, now: datetime
-) -> None:
+) -> tuple[list[Wanted], dict[tuple[int, str], list[int]]]:
+    """Alerts of every level on three cases, and who each one's e-mails must go to."""
     entity, other = make_entity(session, now), make_entity(session, now)
     first, second = (make_staff(session, entity, Role.SUPERVISOR, now) for _ in range(2))
     retired = make_staff(session, entity, Role.SUPERVISOR, now)
@@ -66,14 +70,34 @@ def test_each_level_reaches_its_people_and_only_active_ones(
         (led.id, entity.id, "investigation", "red"),
         (led.id, entity.id, "investigation", "ceiling"),
     ]
-    created = raise_alerts(session, wanted, now)
-    assert len(created) == 5 and created == sorted(created)
-    assert _queued(session) == {
+    expected = {
         (led.id, "amber"): [lead.id],
         (ended.id, "amber"): supervisors,
         (leaderless.id, "amber"): supervisors,
         (led.id, "red"): supervisors,
         (led.id, "ceiling"): [head.id],
     }
+    return wanted, expected
+
+
+def test_each_level_reaches_its_people_and_only_active_ones(
+    session: Session, keys: Keys, now: datetime
+) -> None:
+    wanted, expected = _levels_and_people(session, keys, now)
+    created = raise_alerts(session, wanted, now)
+    assert len(created) == 5 and created == sorted(created)
+    assert _queued(session) == expected
     assert raise_alerts(session, wanted, now) == []  # once, ever: nothing more is queued
+    assert sum(len(users) for users in _queued(session).values()) == 8
+
+
+def test_one_alert_at_a_time_reaches_the_same_people(
+    session: Session, keys: Keys, now: datetime
+) -> None:
+    # A step or stage change raises one alert: PostgreSQL runs a statement of its own for that.
+    wanted, expected = _levels_and_people(session, keys, now)
+    created = [raise_alerts(session, [one], now) for one in wanted]
+    assert [len(ids) for ids in created] == [1] * 5
+    assert _queued(session) == expected
+    assert all(raise_alerts(session, [one], now) == [] for one in wanted)
     assert sum(len(users) for users in _queued(session).values()) == 8
