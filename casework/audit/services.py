@@ -227,7 +227,8 @@ def _chain_inside_commit(session: Session) -> None:
         rows.append(
             fields | {"frame_prefix": prefix, "frame_middle": middle, "frame_suffix": suffix}
         )
-    session.execute(_INSERT_PENDING, rows)
+    # On the connection, not the session: no ORM hooks or state for an insert nothing reads back.
+    session.connection().execute(_INSERT_PENDING, rows)
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -262,6 +263,24 @@ def _drop_on_close(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_MARKS, None)
 
 
+# Whether a statement touches the trail, by statement object: most are built once and run on
+# every request, and walking one costs more than the rest of this hook. The entry keeps the
+# statement alive, so its id cannot be reused while the entry stands.
+_TOUCHES_TRAIL: dict[int, tuple[ClauseElement, bool]] = {}
+_TOUCHES_TRAIL_KEPT = 512
+
+
+def _touches_trail(statement: ClauseElement) -> bool:
+    known = _TOUCHES_TRAIL.get(id(statement))
+    if known is not None and known[0] is statement:
+        return known[1]
+    touches = bool(_TRAIL_TABLES.intersection(find_tables(statement, include_crud=True)))
+    if len(_TOUCHES_TRAIL) >= _TOUCHES_TRAIL_KEPT:
+        _TOUCHES_TRAIL.clear()
+    _TOUCHES_TRAIL[id(statement)] = (statement, touches)
+    return touches
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _chain_before_reading_the_trail(state: ORMExecuteState) -> None:
     # Reading the trail in the transaction that appended to it sees its own entries: they are
@@ -270,7 +289,7 @@ def _chain_before_reading_the_trail(state: ORMExecuteState) -> None:
     if (
         session.info.get(_QUEUE)
         and isinstance(statement, ClauseElement)
-        and _TRAIL_TABLES.intersection(find_tables(statement, include_crud=True))
+        and _touches_trail(statement)
     ):
         _chain_pending(session)
 

@@ -26,6 +26,8 @@ from flask import (
     request,
     url_for,
 )
+from flask.sessions import SessionInterface
+from werkzeug.wrappers import Request as BaseRequest
 from werkzeug.wrappers import Response as BaseResponse
 
 from casework.audit.services import DENIED, PENDING_FLAG, record_audit
@@ -174,8 +176,25 @@ def _load_session() -> None:
     g.staff_user = row.user
 
 
+class NoCookieSession(SessionInterface):
+    """Flask's signed-cookie session, switched off: sessions here are rows (staff, portal).
+
+    Flask would otherwise build a signing serializer and look for its cookie on every request;
+    anything that writes to `flask.session` now fails loudly instead of setting a cookie.
+    """
+
+    def open_session(self, app: Flask, request: BaseRequest) -> None:
+        """No session: Flask hands out its read-only null session."""
+        return None
+
+    def save_session(self, app: Flask, session: object, response: BaseResponse) -> None:
+        """Nothing to save."""
+        return None
+
+
 def install_auth(app: Flask) -> None:
     """Install session loading, CSRF enforcement, audit commits and the 404 for hidden cases."""
+    app.session_interface = NoCookieSession()
 
     @app.before_request
     def _before() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask
 import pytest
 from flask import Flask
 
@@ -35,3 +36,14 @@ def test_api_errors_are_json(app: Flask) -> None:
     response = app.test_client().get("/api/v1/no-such-endpoint")
     assert response.status_code in (401, 404)
     assert response.is_json and "error" in response.get_json()
+
+
+def test_no_flask_cookie_session(app: Flask) -> None:
+    # Sessions are rows: Flask's signed cookie session is off, and writing to it fails loudly.
+    sent = app.test_client().get("/", headers={"Cookie": "session=eyJ4IjoxfQ.forged.sig"})
+    assert not any("session=" in value for value in sent.headers.getlist("Set-Cookie"))
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert flask.session.get("x") is None
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            flask.session["x"] = 1
