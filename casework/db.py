@@ -22,7 +22,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    registry,
+    scoped_session,
+)
+from sqlalchemy.orm.unitofwork import UOWTransaction
 from sqlalchemy.sql.elements import ColumnElement
 
 NAMING_CONVENTION = {
@@ -129,3 +138,37 @@ def id_in(
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
     return column.in_(list(ids))
+
+
+# Set on a session once its open transaction has written (a flush, or a statement other than a
+# SELECT run through the session); cleared when the transaction ends.
+_WROTE = "casework.wrote"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_writes(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush_writes(session: Session, _flush_context: UOWTransaction) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def only_read(session: Session | scoped_session[Session]) -> bool:
+    """Tell whether the session's open transaction has only read (statements run through it).
+
+    Ending such a transaction with COMMIT changes nothing in the database, and on PostgreSQL it
+    keeps the connection's prepared statements, which psycopg drops at every ROLLBACK. Writes
+    sent on `session.connection()` directly are not seen: boundaries must not rely on this for
+    those.
+    """
+    actual = session() if isinstance(session, scoped_session) else session
+    return actual.in_transaction() and actual.is_active and not actual.info.get(_WROTE, False)

@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from casework.audit.services import DENIED, PENDING_FLAG, record_audit
 from casework.boundary import app_keyring, app_keys, app_settings, now, session
 from casework.crypto import constant_time_equal, hmac_hex
+from casework.db import only_read
 from casework.identity.access import CaseNotVisible
 from casework.identity.models import StaffSession, StaffUser
 from casework.identity.signin import (
@@ -214,12 +215,15 @@ def install_auth(app: Flask) -> None:
                 samesite="Lax",
                 path="/",
             )
-        # Reads of case content are audited; a successful GET commits its audit entries.
+        # Reads of case content are audited; a successful GET commits its audit entries. A
+        # successful GET that only read commits too: the same as a rollback in the database,
+        # but psycopg keeps the connection's prepared statements (a rollback drops them all).
         db = session()
+        audited = db.info.pop(PENDING_FLAG, False)
         if (
-            db.info.pop(PENDING_FLAG, False)
-            and request.method in ("GET", "HEAD")
+            request.method in ("GET", "HEAD")
             and response.status_code < 400
+            and (audited or only_read(db))
         ):
             db.commit()
         return response
