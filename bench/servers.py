@@ -174,8 +174,7 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-def tree_rss_bytes(pids: list[int]) -> int:
-    """Resident memory of processes and all their descendants, summed (from /proc)."""
+def _descendants(pids: list[int]) -> set[int]:
     tree = _children()
     seen: set[int] = set()
     todo = list(pids)
@@ -184,4 +183,54 @@ def tree_rss_bytes(pids: list[int]) -> int:
         if pid not in seen:
             seen.add(pid)
             todo.extend(tree.get(pid, []))
-    return sum(_rss_bytes(pid) for pid in seen)
+    return seen
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime and stime, the 14th and 15th fields of stat (11th and 12th after the command name).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds used so far by a server's process tree and by each local PostgreSQL process."""
+
+    server: float
+    database: dict[int, float]
+
+
+def cpu_snapshot(server_pid: int) -> CpuSnapshot:
+    """Read the CPU time of a server's processes and of every local PostgreSQL process."""
+    server = sum(_cpu_seconds(pid) for pid in _descendants([server_pid]))
+    return CpuSnapshot(server, {pid: _cpu_seconds(pid) for pid in _postgres_pids()})
+
+
+def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> tuple[float, float | None]:
+    """CPU seconds of the server and of PostgreSQL between two snapshots (None: no local server).
+
+    Backends that started in between count from zero: the web workers open their connections
+    during the first run, and a sum over the backends seen at the start alone would miss them.
+    """
+    database = sum(cpu - before.database.get(pid, 0.0) for pid, cpu in after.database.items())
+    return after.server - before.server, (database if after.database else None)
+
+
+def tree_rss_bytes(pids: list[int]) -> int:
+    """Resident memory of processes and all their descendants, summed (from /proc)."""
+    return sum(_rss_bytes(pid) for pid in _descendants(pids))

@@ -25,7 +25,14 @@ from bench.context import BenchContext
 from bench.load import LoadResult, LoadSpec, Request, run_load
 from bench.report import Figure
 from bench.seed import BenchUser, assign_lead, bench_app, new_case, new_entity, new_staff
-from bench.servers import Service, free_port, production_env, start_gunicorn
+from bench.servers import (
+    Service,
+    cpu_snapshot,
+    cpu_used,
+    free_port,
+    production_env,
+    start_gunicorn,
+)
 from casework.boundary import app_keys, now, session
 from casework.cases.models import CaseStep
 from casework.cases.services import log_step
@@ -186,6 +193,32 @@ def _median(values: list[float]) -> float:
     return float(statistics.median(values))
 
 
+@dataclass(frozen=True)
+class CpuPerRequest:
+    """Milliseconds of CPU per request in the server's processes and in PostgreSQL (if local)."""
+
+    server_ms: float
+    database_ms: float | None
+
+    @classmethod
+    def of(cls, used: tuple[float, float | None], requests: int) -> CpuPerRequest:
+        """From CPU seconds over a run (warm-up included) and the requests it answered."""
+        server, database = used
+        return cls(
+            server * 1000 / requests, None if database is None else database * 1000 / requests
+        )
+
+
+def _cpu_text(runs: list[CpuPerRequest]) -> str:
+    """Median CPU per request over runs, as 'web X ms + PostgreSQL Y ms'."""
+    if not runs:
+        return "not measured"
+    server = _median([r.server_ms for r in runs])
+    known = [r.database_ms for r in runs if r.database_ms is not None]
+    database = f"{_median(known):.2f} ms" if known else "not local"
+    return f"web {server:.2f} ms + PostgreSQL {database}"
+
+
 def _retire_outbox(app: Flask, case_ids: list[int]) -> int:
     """Cancel the alerts the benchmark's steps queued, so no later run delivers them."""
     with app.app_context():
@@ -245,10 +278,18 @@ def run(context: BenchContext) -> list[Figure]:
             for group, r in enumerate(real_requests)
         ]
 
+        server_pids = {real_port: servers[0].process.pid, base_port: servers[1].process.pid}
+        cpu: dict[int, list[CpuPerRequest]] = {real_port: [], base_port: []}
+
         def load(port: int, requests: list[Request], rate: float | None = None) -> LoadResult:
             """One run of the step form (or the baseline's insert) at saturation or a rate."""
             spec = LoadSpec(port, requests, sizes.duration, sizes.warmup, rate, expect=(302,))
-            return run_load(spec)
+            before = cpu_snapshot(server_pids[port])
+            result = run_load(spec)
+            if rate is None and result.total_expected:
+                used = cpu_used(before, cpu_snapshot(server_pids[port]))
+                cpu[port].append(CpuPerRequest.of(used, result.total_expected))
+            return result
 
         real, base = _interleaved(
             sizes.repetitions,
@@ -284,7 +325,8 @@ def run(context: BenchContext) -> list[Figure]:
             lambda: page(real_port, f"/cases/{world.page_case_id}", page_user.cookie_header()),
             lambda: page(base_port, "/groups/0", ""),
         )
-    return _figures(context, sizes, real, base, paced, real_pages, base_pages)
+    cpu_note = f"CPU per request: {_cpu_text(cpu[real_port])}; baseline {_cpu_text(cpu[base_port])}"
+    return _figures(context, sizes, real, base, paced, real_pages, base_pages, cpu_note)
 
 
 def _figures(
@@ -295,6 +337,7 @@ def _figures(
     paced: list[LoadResult],
     real_pages: list[LoadResult],
     base_pages: list[LoadResult],
+    cpu_note: str,
 ) -> list[Figure]:
     """Turn the runs into figures (medians of the repetitions)."""
     connections = sizes.connections
@@ -314,7 +357,7 @@ def _figures(
             direction="at_least",
             target=0.5,
             note=f"gunicorn gthread, production profile, {connections} keep-alive connections, "
-            f"closed loop; {runs}",
+            f"closed loop; {runs}; {cpu_note}",
         ),
         Figure(
             name="web: log a step, p99 at saturation",
