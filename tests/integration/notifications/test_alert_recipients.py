@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from casework.identity.models import AssignmentRole, CaseAssignment, Role
 from casework.keys.services import Keys
-from casework.notifications.alert_scan import raise_alerts
+from casework.notifications.alert_scan import Wanted, raise_alerts
 from casework.notifications.models import DeadlineAlert, Outbox, OutboxKind, OutboxStatus
 from tests.factories import make_case, make_entity, make_staff
 
@@ -26,9 +26,6 @@ def _queued(session: Session) -> dict[tuple[int, str], list[int]]:
     for case_id, threshold, user_id in rows:
         found.setdefault((case_id, threshold), []).append(user_id)
     return found
-
-
-Wanted = tuple[int, int, str, str]
 
 
 def _levels_and_people(
