@@ -1,4 +1,5 @@
-"""The declarative base shared by every model: naming convention, UTC datetimes, enum-by-value."""
+"""The declarative base shared by every model (naming, UTC datetimes, enum-by-value), pool
+checks, and whether a session's transaction has written."""
 
 from __future__ import annotations
 

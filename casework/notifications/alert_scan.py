@@ -95,11 +95,13 @@ _RAISE_ONE_ALERT_PG = text(
     )
 )
 # The next alert instants, also one statement over arrays (unnest): the server does the rows.
-_MOVE_NEXT_ALERTS_PG = """
+_MOVE_NEXT_ALERTS_PG = text(
+    """
     UPDATE deadlines SET next_alert_at = m.next_at
     FROM unnest(CAST(:ids AS integer[]), CAST(:next AS timestamptz[])) AS m(id, next_at)
     WHERE deadlines.id = m.id
 """
+)
 # (case id, entity id, deadline key, threshold) of an alert the scan wants to raise.
 Wanted = tuple[int, int, str, str]
 
@@ -205,7 +207,7 @@ def _raise_alerts_in_steps(session: Session, wanted: Sequence[Wanted], now: date
 def _move_next_alerts(session: Session, moves: list[dict[str, Any]]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            text(_MOVE_NEXT_ALERTS_PG),
+            _MOVE_NEXT_ALERTS_PG,
             {"ids": [m["id"] for m in moves], "next": [m["next_alert_at"] for m in moves]},
         )
     else:

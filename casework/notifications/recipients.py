@@ -55,7 +55,7 @@ def leads_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[i
     return found
 
 
-# The same rules run in SQL on PostgreSQL (alert_scan._RAISE_ALERTS_PG): change both together;
+# The same rules run in SQL on PostgreSQL (alert_scan._RAISE_ALERTS_BODY): change both together;
 # tests/integration/notifications/test_alert_recipients.py holds them to one behaviour.
 _ROLE_BY_LEVEL = {"red": Role.SUPERVISOR, "ceiling": Role.HEAD_OF_ENTITY}
 
