@@ -187,12 +187,15 @@ def _descendants(pids: list[int]) -> set[int]:
 
 
 def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children it has reaped (the exited workers, backends)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return 0.0
-    # utime and stime, the 14th and 15th fields of stat (11th and 12th after the command name).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime, stime, cutime and cstime: the 14th to 17th fields of stat (11th to 14th after the
+    # command name). A child's time moves into its parent's cutime/cstime when it is reaped: a
+    # worker gunicorn recycled (max_requests) or a backend whose connection closed still counts.
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_pids() -> list[int]:
@@ -209,26 +212,34 @@ def _postgres_pids() -> list[int]:
 
 @dataclass(frozen=True)
 class CpuSnapshot:
-    """CPU seconds used so far by a server's process tree and by each local PostgreSQL process."""
+    """CPU seconds used so far by a server's process tree and by all local PostgreSQL processes.
+
+    Both sums include the children each process has reaped, so a process that exits between
+    two snapshots is not lost: its whole life moves into its parent's share.
+    """
 
     server: float
-    database: dict[int, float]
+    database: float | None
 
 
 def cpu_snapshot(server_pid: int) -> CpuSnapshot:
     """Read the CPU time of a server's processes and of every local PostgreSQL process."""
     server = sum(_cpu_seconds(pid) for pid in _descendants([server_pid]))
-    return CpuSnapshot(server, {pid: _cpu_seconds(pid) for pid in _postgres_pids()})
+    postgres = _postgres_pids()
+    database = sum(_cpu_seconds(pid) for pid in postgres) if postgres else None
+    return CpuSnapshot(server, database)
 
 
 def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> tuple[float, float | None]:
     """CPU seconds of the server and of PostgreSQL between two snapshots (None: no local server).
 
-    Backends that started in between count from zero: the web workers open their connections
-    during the first run, and a sum over the backends seen at the start alone would miss them.
+    Processes that started in between count from zero (the backends the web workers open during
+    the first run); those that ended in between count through the parent that reaped them.
     """
-    database = sum(cpu - before.database.get(pid, 0.0) for pid, cpu in after.database.items())
-    return after.server - before.server, (database if after.database else None)
+    database = None
+    if before.database is not None and after.database is not None:
+        database = after.database - before.database
+    return after.server - before.server, database
 
 
 def tree_rss_bytes(pids: list[int]) -> int:
