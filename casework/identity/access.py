@@ -39,6 +39,7 @@ from casework.audit.services import DENIED, record_audit
 from casework.cases.events import CaseEvent, emit
 from casework.cases.models import Case, CaseKey, Party, Stage
 from casework.errors import NotFound, ValidationFailed
+from casework.identity.actor import Grantee
 from casework.identity.models import (
     AssignmentRole,
     BreakGlassGrant,
@@ -108,17 +109,17 @@ class AccessRefused(ValidationFailed):
     """An assignment or grant was refused (e.g. a conflict of interest); already audited."""
 
 
-def roles_in(user: StaffUser, entity_id: int | None) -> frozenset[Role]:
+def roles_in(user: Grantee, entity_id: int | None) -> frozenset[Role]:
     """Return the roles a user holds in one entity (None: the system-wide roles)."""
     return frozenset(g.role for g in user.grants if g.entity_id == entity_id)
 
 
-def has_role(user: StaffUser, role: Role) -> bool:
+def has_role(user: Grantee, role: Role) -> bool:
     """Tell whether a user holds a role in any entity, or system-wide."""
     return any(g.role is role for g in user.grants)
 
 
-def can(user: StaffUser, permission: str, target: Case | Entity | int | None) -> bool:
+def can(user: Grantee, permission: str, target: Case | Entity | int | None) -> bool:
     """Tell whether a user's roles allow an action on a case or entity (or entity id).
 
     This checks roles only; call `case_for_user` first to enforce need-to-know on the case.
@@ -145,7 +146,7 @@ def _excluded_clause(user_id: int) -> ColumnElement[bool]:
 
 
 def _visibility_clause(
-    user: StaffUser, now: datetime | BindParameter[datetime] | None
+    user: Grantee, now: datetime | BindParameter[datetime] | None
 ) -> ColumnElement[bool]:
     """The SQL condition selecting the cases a user may see (before exclusions)."""
     clauses: list[ColumnElement[bool]] = []
@@ -177,7 +178,7 @@ def _visibility_clause(
 
 
 def visible_cases(
-    session: Session | None, user: StaffUser, now: datetime | BindParameter[datetime] | None = None
+    session: Session | None, user: Grantee, now: datetime | BindParameter[datetime] | None = None
 ) -> Select[Case]:
     """Return a query of the cases a user may see (for lists); add filters and order to it.
 
@@ -193,7 +194,7 @@ def visible_cases(
     )
 
 
-def may_see(session: Session, user: StaffUser, case_id: int, now: datetime) -> bool:
+def may_see(session: Session, user: Grantee, case_id: int, now: datetime) -> bool:
     """Tell whether a user may see a case, without auditing (use case_for_user to read)."""
     statement = visible_cases(session, user, now).where(Case.id == case_id)
     return session.scalar(statement.with_only_columns(Case.id)) is not None
@@ -204,7 +205,7 @@ _CASE_READS: dict[tuple[int, bool, frozenset[tuple[int | None, Role]]], Select[C
 _CASE_READS_KEPT = 256
 
 
-def _case_read(user: StaffUser) -> Select[Case]:
+def _case_read(user: Grantee) -> Select[Case]:
     """The query loading one visible case, built once per user's grants (binds case_id, now).
 
     Building it walks every grant and its cache key the whole statement: on a case page that
@@ -227,7 +228,7 @@ def _case_read(user: StaffUser) -> Select[Case]:
 
 
 def case_for_user(
-    session: Session, user: StaffUser, case_id: int, action: str, source: str, now: datetime
+    session: Session, user: Grantee, case_id: int, action: str, source: str, now: datetime
 ) -> Case:
     """Load a case the user may see for `action`, auditing the read; else raise CaseNotVisible.
 
@@ -253,7 +254,7 @@ def is_excluded(session: Session, user_id: int, case_id: int) -> bool:
 class AccessChange:
     """Who does the change and from where (for the audit entry)."""
 
-    actor: StaffUser
+    actor: Grantee
     source: str
     now: datetime
 

@@ -22,7 +22,7 @@ from casework.identity.access import (
 )
 from casework.identity.models import AssignmentRole, Role
 from casework.identity.users import get_user
-from casework.web.auth import client_address, current_user, login_required
+from casework.web.auth import client_address, current_actor, login_required
 
 blueprint = Blueprint("access", __name__, url_prefix="/access", template_folder="templates")
 
@@ -35,14 +35,14 @@ def _form_int(name: str) -> int:
 
 
 def _change() -> AccessChange:
-    return AccessChange(current_user(), client_address(), now())
+    return AccessChange(current_actor(), client_address(), now())
 
 
 @blueprint.get("/cases/<int:case_id>")
 @login_required
 def case_access(case_id: int) -> str:
     """Show who is assigned to and excluded from a case (ids and user names only)."""
-    user = current_user()
+    user = current_actor()
     db = session()
     case = case_for_user(db, user, case_id, "access.view", client_address(), now())
     staff = (

@@ -28,7 +28,7 @@ from casework.identity.users import (
     reset_totp,
     revoke_grant,
 )
-from casework.web.auth import client_address, current_user, login_required, session_policy
+from casework.web.auth import client_address, current_actor, login_required, session_policy
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,7 +41,7 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not can(current_user(), "admin.manage", None):
+        if not can(current_actor(), "admin.manage", None):
             raise NotFound("admin")
         return view(*args, **kwargs)
 
@@ -49,7 +49,7 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
 
 
 def _audit(action: str) -> None:
-    record_audit(session(), current_user().id, action, None, client_address(), now())
+    record_audit(session(), current_actor().id, action, None, client_address(), now())
 
 
 def _role_and_entity() -> tuple[Role, Entity | None]:

@@ -18,7 +18,7 @@ from casework.cases.holidays import add_holiday, holidays_of, remove_holiday
 from casework.errors import NotFound, ValidationFailed
 from casework.identity.access import can
 from casework.identity.models import Entity
-from casework.web.auth import client_address, current_user, login_required
+from casework.web.auth import client_address, current_actor, login_required
 
 blueprint = Blueprint(
     "admin_entities", __name__, url_prefix="/admin/entities", template_folder="templates"
@@ -36,13 +36,13 @@ DONE = {
 
 def _entity_for(entity_id: int, permission: str) -> Entity:
     entity = session().get(Entity, entity_id)
-    if entity is None or not can(current_user(), permission, entity):
+    if entity is None or not can(current_actor(), permission, entity):
         raise NotFound(f"entity {entity_id}")
     return entity
 
 
 def _audit(action: str) -> None:
-    record_audit(session(), current_user().id, action[:64], None, client_address(), now())
+    record_audit(session(), current_actor().id, action[:64], None, client_address(), now())
 
 
 def _done() -> str | None:
@@ -53,7 +53,7 @@ def _done() -> str | None:
 @login_required
 def entities() -> str:
     """List the entities whose timeline settings the user may change."""
-    user = current_user()
+    user = current_actor()
     rows = [
         (entity, can(user, GUIDANCE, entity), can(user, HOLIDAYS, entity))
         for entity in session().scalars(select(Entity).order_by(Entity.code))

@@ -10,7 +10,7 @@ from casework.boundary import now, session
 from casework.errors import ValidationFailed
 from casework.oversight.services import create_token, list_tokens, revoke_token
 from casework.web.admin import admin_required
-from casework.web.auth import client_address, current_user
+from casework.web.auth import client_address, current_actor
 
 blueprint = Blueprint("admin_tokens", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -44,12 +44,12 @@ def tokens_create() -> str | tuple[str, int]:
     scopes = request.form.get("scopes", "").replace(",", " ").split()
     try:
         issued = create_token(
-            session(), request.form.get("name", ""), scopes, days, now(), current_user().id
+            session(), request.form.get("name", ""), scopes, days, now(), current_actor().id
         )
     except ValidationFailed as error:
         session().rollback()
         return _page(errors=error.errors), 400
-    record_audit(session(), current_user().id, "admin.token_create", None, client_address(), now())
+    record_audit(session(), current_actor().id, "admin.token_create", None, client_address(), now())
     session().commit()
     return _page(secret=issued.secret)
 
@@ -59,6 +59,6 @@ def tokens_create() -> str | tuple[str, int]:
 def tokens_revoke(token_id: int) -> BaseResponse:
     """Revoke a token at once; revoking twice keeps the first time."""
     revoke_token(session(), token_id, now())
-    record_audit(session(), current_user().id, "admin.token_revoke", None, client_address(), now())
+    record_audit(session(), current_actor().id, "admin.token_revoke", None, client_address(), now())
     session().commit()
     return redirect(url_for("admin_tokens.tokens"))

@@ -35,8 +35,10 @@ from casework.boundary import app_keyring, app_keys, app_settings, now, session
 from casework.crypto import constant_time_equal, hmac_hex
 from casework.db import only_read
 from casework.identity.access import CaseNotVisible
+from casework.identity.actor import Actor
 from casework.identity.models import StaffSession, StaffUser
 from casework.identity.signin import (
+    LiveSession,
     SessionPolicy,
     SignInRefused,
     change_password,
@@ -44,6 +46,7 @@ from casework.identity.signin import (
     check_second_factor,
     complete_sign_in,
     end_session,
+    find_live_session,
     find_session,
     new_recovery_codes,
     start_session,
@@ -84,17 +87,39 @@ def _exempt() -> bool:
     return request.path.startswith(CSRF_EXEMPT_PREFIXES)
 
 
+def current_actor() -> Actor:
+    """Return who is signed in (second factor given), for access checks; under `login_required`."""
+    actor = g.get("staff_actor")
+    if actor is None:
+        abort(401)
+    return cast(Actor, actor)
+
+
 def current_user() -> StaffUser:
-    """Return the signed-in user (second factor given); use under `login_required`."""
+    """Return the signed-in user's row (loaded on first use); use under `login_required`."""
     user = g.get("staff_user")
     if user is None:
-        abort(401)
+        user = session().get(StaffUser, current_actor().id)
+        if user is None:
+            abort(401)
+        g.staff_user = user
     return cast(StaffUser, user)
 
 
 def current_session() -> StaffSession | None:
-    """Return the signed-in staff session, if any."""
-    return cast(StaffSession | None, g.get("staff_session"))
+    """Return the signed-in staff session's row, if any (loaded on first use)."""
+    live = cast(LiveSession | None, g.get("live_session"))
+    if live is None or g.get("staff_actor") is None:
+        return None
+    return session().get(StaffSession, live.id)
+
+
+def _pending_session() -> StaffSession | None:
+    """The session's row while it awaits the second factor."""
+    live = cast(LiveSession | None, g.get("live_session"))
+    if live is None or live.second_factor_at is not None:
+        return None
+    return session().get(StaffSession, live.id)
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
@@ -102,7 +127,7 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
-        if g.get("staff_user") is None:
+        if g.get("staff_actor") is None:
             if request.path.startswith("/api/"):
                 response = jsonify({"error": "Unauthorized", "detail": "sign in first"})
                 response.status_code = 401
@@ -154,9 +179,9 @@ def _set_session_cookie(response: BaseResponse, token: str) -> None:
 
 
 def _load_session() -> None:
+    g.staff_actor = None
     g.staff_user = None
-    g.staff_session = None
-    g.pending_session = None
+    g.live_session = None
     if _exempt():
         return
     token = request.cookies.get(SESSION_COOKIE)
@@ -164,17 +189,16 @@ def _load_session() -> None:
         return
     db = session()
     moment = now()
-    row = find_session(db, token, session_policy(), moment)
-    if row is None:
+    live = find_live_session(db, token, session_policy(), moment)
+    if live is None:
         db.commit()  # a timeout may have ended the row
         return
-    if row.second_factor_at is None:
-        g.pending_session = row
+    g.live_session = live
+    if live.second_factor_at is None:
         return
-    if touch_session(db, row, moment):
+    if touch_session(db, live, moment):
         db.commit()
-    g.staff_session = row
-    g.staff_user = row.user
+    g.staff_actor = live.actor
 
 
 class NoCookieSession(SessionInterface):
@@ -242,7 +266,6 @@ def install_auth(app: Flask) -> None:
         return render_template("error.html", status=404, title="Not found", detail=detail), 404
 
     app.jinja_env.globals["csrf_token"] = csrf_token
-    app.jinja_env.globals["signed_in_user"] = lambda: g.get("staff_user")
 
 
 def _safe_next(target: str | None) -> str:
@@ -294,7 +317,7 @@ def sign_in_post() -> BaseResponse | tuple[str, int]:
 @blueprint.get("/sign-in/code")
 def second_factor() -> BaseResponse | str:
     """Show the second-factor form (TOTP or recovery code)."""
-    if g.get("pending_session") is None:
+    if _pending_session() is None:
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/code.html", next=request.args.get("next", ""))
 
@@ -302,7 +325,7 @@ def second_factor() -> BaseResponse | str:
 @blueprint.post("/sign-in/code")
 def second_factor_post() -> BaseResponse | tuple[str, int]:
     """Check the second factor; on success rotate the session id and sign in."""
-    pending = cast(StaffSession | None, g.get("pending_session"))
+    pending = _pending_session()
     if pending is None:
         return redirect(url_for("auth.sign_in"))
     db = session()
@@ -332,7 +355,7 @@ def second_factor_post() -> BaseResponse | tuple[str, int]:
 @blueprint.post("/sign-out")
 def sign_out() -> BaseResponse:
     """End the current session (signed-in or pending)."""
-    row = current_session() or cast(StaffSession | None, g.get("pending_session"))
+    row = current_session() or _pending_session()
     if row is not None:
         end_session(session(), row, "sign_out", now())
         session().commit()

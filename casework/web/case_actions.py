@@ -32,8 +32,8 @@ from casework.cases.workflow import (
 )
 from casework.errors import AccessDenied, TransitionRefused, ValidationFailed
 from casework.identity.access import can, case_for_user
-from casework.identity.models import StaffUser
-from casework.web.auth import client_address, current_user, login_required
+from casework.identity.actor import Actor
+from casework.web.auth import client_address, current_actor, login_required
 from casework.web.case_forms import (
     optional_text,
     parse_choice,
@@ -45,14 +45,14 @@ from casework.web.case_pages import render_case_page
 
 blueprint = Blueprint("case_actions", __name__, url_prefix="/cases")
 
-Action = Callable[[Session, Case, StaffUser, datetime], None]
+Action = Callable[[Session, Case, Actor, datetime], None]
 
 
 def _run(
     case_id: int, permission: str, form_name: str, action: Action
 ) -> BaseResponse | tuple[str, int]:
     """Load the case for the user, check the role, run the action and commit, or re-render."""
-    user, db, moment = current_user(), session(), now()
+    user, db, moment = current_actor(), session(), now()
     case = case_for_user(db, user, case_id, permission, client_address(), moment)
     if not can(user, permission, case):
         raise AccessDenied(f"case {case_id}: {permission}")
@@ -87,7 +87,7 @@ def _check(errors: dict[str, str]) -> None:
 def add_step(case_id: int) -> BaseResponse | tuple[str, int]:
     """Log a step (interview, evidence received, note, acknowledgement, ...)."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         occurred_at = parse_instant(request.form, "occurred_at", errors)
         kind = text(request.form, "kind")
@@ -114,7 +114,7 @@ def add_step(case_id: int) -> BaseResponse | tuple[str, int]:
 def move_stage(case_id: int) -> BaseResponse | tuple[str, int]:
     """Move the case to another stage (closing needs an outcome)."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         target = parse_choice(request.form, "target", Stage, errors)
         outcome = parse_choice(request.form, "outcome", Outcome, errors, required=False)
@@ -132,7 +132,7 @@ def move_stage(case_id: int) -> BaseResponse | tuple[str, int]:
 def findings(case_id: int) -> BaseResponse | tuple[str, int]:
     """Record a finding for every allegation after the report is reviewed."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         chosen: dict[int, Finding] = {}
         for allegation in case.allegations:
@@ -150,7 +150,7 @@ def findings(case_id: int) -> BaseResponse | tuple[str, int]:
 def decision(case_id: int) -> BaseResponse | tuple[str, int]:
     """Record the decision maker's decision: measures, non-disciplinary measure, dates."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         measures = []
         for value in request.form.getlist("measure"):
@@ -177,7 +177,7 @@ def decision(case_id: int) -> BaseResponse | tuple[str, int]:
 def decision_notification(case_id: int) -> BaseResponse | tuple[str, int]:
     """Record when the subject was notified of the decision (the appeal windows start)."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         notified_at = parse_instant(request.form, "subject_notified_at", errors)
         _check(errors)
@@ -197,7 +197,7 @@ def decision_notification(case_id: int) -> BaseResponse | tuple[str, int]:
 def ask_clock_stop(case_id: int) -> BaseResponse | tuple[str, int]:
     """Ask for the case's clocks to stop."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         reason = parse_choice(request.form, "stop_reason", StopReasonCode, errors)
         started_at = parse_instant(request.form, "started_at", errors)
@@ -233,7 +233,7 @@ def _approve(errors: dict[str, str]) -> bool:
 def decide_stop(case_id: int, stop_id: int) -> BaseResponse | tuple[str, int]:
     """Approve or refuse a clock stop (supervisors only)."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         approve = _approve(errors)
         _check(errors)
@@ -248,7 +248,7 @@ def decide_stop(case_id: int, stop_id: int) -> BaseResponse | tuple[str, int]:
 def end_stop(case_id: int, stop_id: int) -> BaseResponse | tuple[str, int]:
     """Restart the clocks at the end of a stop."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         ended_at = parse_instant(request.form, "ended_at", errors)
         _check(errors)
@@ -263,7 +263,7 @@ def end_stop(case_id: int, stop_id: int) -> BaseResponse | tuple[str, int]:
 def ask_extension(case_id: int) -> BaseResponse | tuple[str, int]:
     """Ask for a deadline to be extended, with a reason."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         amount = parse_positive_int(request.form, "amount", errors)
         reason = text(request.form, "reason")
@@ -283,7 +283,7 @@ def ask_extension(case_id: int) -> BaseResponse | tuple[str, int]:
 def decide_ext(case_id: int, extension_id: int) -> BaseResponse | tuple[str, int]:
     """Approve or refuse an extension (supervisors only)."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         errors: dict[str, str] = {}
         approve = _approve(errors)
         _check(errors)
@@ -298,7 +298,7 @@ def decide_ext(case_id: int, extension_id: int) -> BaseResponse | tuple[str, int
 def upload_evidence(case_id: int) -> BaseResponse | tuple[str, int]:
     """Upload an evidence file: checked by content, hashed and encrypted in chunks."""
 
-    def action(db: Session, case: Case, user: StaffUser, moment: datetime) -> None:
+    def action(db: Session, case: Case, user: Actor, moment: datetime) -> None:
         upload = request.files.get("file")
         content = upload.stream.read(MAX_EVIDENCE_BYTES + 1) if upload else b""
         store_evidence(

@@ -31,7 +31,7 @@ from casework.cases.timeline import (
 from casework.guidance import AppealAnchor
 from casework.guidance import Stage as GuidanceStage
 from casework.identity.access import can
-from casework.identity.models import StaffUser
+from casework.identity.actor import Grantee
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _checklist(case: Case) -> list[str]:
 def render_case_page(
     session: Session,
     case: Case,
-    user: StaffUser,
+    user: Grantee,
     now: datetime,
     errors: Mapping[str, str] | None = None,
     form_name: str | None = None,

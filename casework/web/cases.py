@@ -15,7 +15,7 @@ from casework.cases.services import open_case, open_cases_matching_email
 from casework.errors import ValidationFailed
 from casework.identity.access import can, case_for_user, visible_cases
 from casework.identity.models import Entity, StaffUser
-from casework.web.auth import client_address, current_user, login_required
+from casework.web.auth import client_address, current_actor, current_user, login_required
 from casework.web.case_forms import (
     CATEGORIES,
     CHANNELS,
@@ -137,7 +137,7 @@ def intake_post() -> BaseResponse | tuple[str, int]:
 @login_required
 def case_page(case_id: int) -> tuple[str, int]:
     """Show a case: parties, steps, stage history, deadlines, checklist and forms."""
-    user = current_user()
+    user = current_actor()
     case = case_for_user(session(), user, case_id, "case.read", client_address(), now())
     if case.shredded_at is not None:
         abort(410, description=f"Case {case_id} was crypto-shredded under the retention policy.")
@@ -148,7 +148,7 @@ def case_page(case_id: int) -> tuple[str, int]:
 @login_required
 def download_evidence(case_id: int, evidence_id: int) -> Response:
     """Send an evidence file as an attachment with its server-made name; never cached."""
-    user = current_user()
+    user = current_actor()
     db = session()
     case = case_for_user(db, user, case_id, "evidence.download", client_address(), now())
     evidence = db.get(EvidenceFile, evidence_id)

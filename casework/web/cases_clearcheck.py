@@ -9,7 +9,7 @@ from casework.boundary import app_keys, now, session
 from casework.clearcheck.services import export_csv
 from casework.identity.access import roles_in
 from casework.identity.models import Role
-from casework.web.auth import client_address, current_user, login_required
+from casework.web.auth import client_address, current_actor, login_required
 
 blueprint = Blueprint("clearcheck", __name__, url_prefix="/clearcheck")
 EXPORTERS = frozenset({Role.SUPERVISOR, Role.HEAD_OF_ENTITY})
@@ -19,7 +19,7 @@ EXPORTERS = frozenset({Role.SUPERVISOR, Role.HEAD_OF_ENTITY})
 @login_required
 def export(entity_id: int) -> Response:
     """Download an entity's screening records as CSV; every export is audited."""
-    user = current_user()
+    user = current_actor()
     db, moment = session(), now()
     if not user.is_active or not roles_in(user, entity_id) & EXPORTERS:
         abort(404)

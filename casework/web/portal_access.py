@@ -21,7 +21,7 @@ from casework.receipts.credentials import (
     portal_parties,
     reissue_portal_access,
 )
-from casework.web.auth import client_address, current_user, login_required
+from casework.web.auth import client_address, current_actor, login_required
 
 blueprint = Blueprint("portal_access", __name__, url_prefix="/cases", template_folder="templates")
 
@@ -39,11 +39,11 @@ assert set(IDENTITY_CHECK_LABELS) == set(IDENTITY_CHECKS)
 @blueprint.app_template_global("may_reissue_portal")
 def may_reissue_portal(case: Case) -> bool:
     """Tell the case page whether to offer the re-issue link to the signed-in user."""
-    return can(current_user(), PERMISSION, case)
+    return can(current_actor(), PERMISSION, case)
 
 
 def _case(case_id: int, action: str) -> Case:
-    user, moment, source = current_user(), now(), client_address()
+    user, moment, source = current_actor(), now(), client_address()
     case = case_for_user(session(), user, case_id, action, source, moment)
     if not can(user, PERMISSION, case):
         raise CaseNotVisible(user.id, case_id, action, source, moment)
@@ -108,7 +108,7 @@ def reissue(case_id: int) -> tuple[str, int, dict[str, str]] | BaseResponse:
         app_keys(),
         case.id,
         party_id,
-        current_user().id,
+        current_actor().id,
         now(),
         identity_check=check,
         source=client_address(),
