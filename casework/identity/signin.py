@@ -327,7 +327,11 @@ def touch_session(session: Session, live: LiveSession, now: datetime) -> bool:
     """Record activity at most once a minute (keeps writes low); tells whether it wrote."""
     if now - live.last_seen_at < timedelta(minutes=1):
         return False
-    session.execute(update(StaffSession).where(StaffSession.id == live.id).values(last_seen_at=now))
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.id == live.id, StaffSession.ended_at.is_(None))
+        .values(last_seen_at=now)
+    )
     return True
 
 

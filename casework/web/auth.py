@@ -1,8 +1,10 @@
 """Staff authentication for Flask: server-side sessions, sign-in with TOTP, CSRF, login_required.
 
-Public API for other blueprints: `login_required`, `current_user()`, `client_address()`,
+Public API for other blueprints: `login_required`, `current_actor()` (id and grants, for access
+checks), `current_user()` (the user's row, loaded on first use), `client_address()`,
 `csrf_token()` (also in templates) and `check_csrf()`, which `install_auth` enforces for every
-unsafe method outside CSRF_EXEMPT_PREFIXES. The staff session cookie holds a random token; the
+unsafe method outside CSRF_EXEMPT_PREFIXES. The actor is read when the request starts: a view
+that changes the signed-in user's own grants must redirect before checking access again. The staff session cookie holds a random token; the
 database holds its SHA-256 only, so ending the row ends the session on the next request.
 """
 

@@ -66,3 +66,48 @@ def test_activity_is_written_at_most_once_a_minute(session: Session, now: dateti
     row = session.query(StaffSession).filter_by(user_id=user.id).one()
     session.refresh(row)
     assert row.last_seen_at == later
+
+
+def test_a_session_older_than_the_absolute_lifetime_is_ended(
+    session: Session, now: datetime
+) -> None:
+    user = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
+    token = start_session(session, user, "127.0.0.1", now, second_factor_given=True)
+    session.query(StaffSession).filter_by(user_id=user.id).update(
+        {"last_seen_at": now + POLICY.absolute}
+    )
+    later = now + POLICY.absolute + timedelta(minutes=1)
+    assert find_live_session(session, token, POLICY, later) is None
+    row = session.query(StaffSession).filter_by(user_id=user.id).one()
+    session.refresh(row)
+    assert row.end_reason == "absolute_timeout"
+
+
+def test_a_disabled_user_or_a_changed_password_ends_the_session(
+    session: Session, now: datetime
+) -> None:
+    entity = make_entity(session, now)
+    disabled = make_user(session, entity, Role.INVESTIGATOR, now)
+    changed = make_user(session, entity, Role.INVESTIGATOR, now)
+    tokens = {
+        user.id: start_session(session, user, "127.0.0.1", now, second_factor_given=True)
+        for user in (disabled, changed)
+    }
+    disabled.is_active = False
+    changed.password_changed_at = now + timedelta(seconds=1)
+    session.flush()
+    later = now + timedelta(seconds=2)
+    for user, reason in ((disabled, "user_disabled"), (changed, "password_changed")):
+        assert find_live_session(session, tokens[user.id], POLICY, later) is None
+        row = session.query(StaffSession).filter_by(user_id=user.id).one()
+        session.refresh(row)
+        assert row.end_reason == reason
+
+
+def test_a_session_awaiting_its_second_factor_carries_none_given(
+    session: Session, now: datetime
+) -> None:
+    user = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
+    token = start_session(session, user, "127.0.0.1", now)
+    live = find_live_session(session, token, POLICY, now)
+    assert live is not None and live.second_factor_at is None
