@@ -29,6 +29,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SessionInterface
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Request as BaseRequest
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -38,7 +39,7 @@ from casework.crypto import constant_time_equal, hmac_hex
 from casework.db import only_read
 from casework.identity.access import CaseNotVisible
 from casework.identity.actor import Actor
-from casework.identity.models import StaffSession, StaffUser
+from casework.identity.models import RoleGrant, StaffSession, StaffUser
 from casework.identity.signin import (
     LiveSession,
     SessionPolicy,
@@ -97,11 +98,15 @@ def current_actor() -> Actor:
     return cast(Actor, actor)
 
 
+_USER_WITH_GRANTS = (joinedload(StaffUser.grants).joinedload(RoleGrant.entity),)
+
+
 def current_user() -> StaffUser:
     """Return the signed-in user's row (loaded on first use); use under `login_required`."""
     user = g.get("staff_user")
     if user is None:
-        user = session().get(StaffUser, current_actor().id)
+        # Pages that need the row read the grants' entities too (dashboard, intake): one query.
+        user = session().get(StaffUser, current_actor().id, options=_USER_WITH_GRANTS)
         if user is None:
             abort(401)
         g.staff_user = user
