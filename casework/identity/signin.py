@@ -303,7 +303,7 @@ def find_live_session(
     first = rows[0]
     reason = _end_reason(first, policy, now)
     if reason is not None:
-        end_session_by_id(session, first.id, reason, now)
+        end_session(session, first.id, reason, now)
         return None
     grants = tuple(Grant(row.entity_id, row.role) for row in rows if row.role is not None)
     return LiveSession(
@@ -313,14 +313,6 @@ def find_live_session(
         second_factor_at=first.second_factor_at,
         actor=Actor(id=first.user_id, is_active=first.is_active, grants=grants),
     )
-
-
-def find_session(
-    session: Session, token: str, policy: SessionPolicy, now: datetime
-) -> StaffSession | None:
-    """`find_live_session`, returning the session's row (to change or end it)."""
-    live = find_live_session(session, token, policy, now)
-    return None if live is None else session.get(StaffSession, live.id)
 
 
 def touch_session(session: Session, live: LiveSession, now: datetime) -> bool:
@@ -335,21 +327,13 @@ def touch_session(session: Session, live: LiveSession, now: datetime) -> bool:
     return True
 
 
-def end_session_by_id(session: Session, session_id: int, reason: str, now: datetime) -> None:
-    """End one session by id, unless it has ended already."""
+def end_session(session: Session, session_id: int, reason: str, now: datetime) -> None:
+    """End one session (sign-out, timeout, an administrator), unless it has ended already."""
     session.execute(
         update(StaffSession)
         .where(StaffSession.id == session_id, StaffSession.ended_at.is_(None))
         .values(ended_at=now, end_reason=reason[:40])
     )
-
-
-def end_session(session: Session, row: StaffSession, reason: str, now: datetime) -> None:
-    """End one session (sign-out, timeout, an administrator)."""
-    if row.ended_at is None:
-        row.ended_at = now
-        row.end_reason = reason[:40]
-        session.flush()
 
 
 def end_user_sessions(session: Session, user_id: int, reason: str, now: datetime) -> int:

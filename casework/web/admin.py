@@ -168,7 +168,7 @@ def sessions_end(session_id: int) -> BaseResponse:
     row = session().get(StaffSession, session_id)
     if row is None:
         raise NotFound(f"session {session_id}")
-    end_session(session(), row, "ended_by_admin", now())
+    end_session(session(), row.id, "ended_by_admin", now())
     _audit("admin.session_end")
     session().commit()
     return redirect(url_for("admin.sessions"))

@@ -50,7 +50,6 @@ from casework.identity.signin import (
     complete_sign_in,
     end_session,
     find_live_session,
-    find_session,
     new_recovery_codes,
     start_session,
     totp_box,
@@ -113,17 +112,20 @@ def current_user() -> StaffUser:
     return cast(StaffUser, user)
 
 
-def current_session() -> StaffSession | None:
-    """Return the signed-in staff session's row, if any (loaded on first use)."""
-    live = cast(LiveSession | None, g.get("live_session"))
-    if live is None or g.get("staff_actor") is None:
-        return None
-    return session().get(StaffSession, live.id)
+def _live_session() -> LiveSession | None:
+    """This request's live session (signed in or awaiting the second factor), if any."""
+    return cast(LiveSession | None, g.get("live_session"))
+
+
+def _awaits_code() -> bool:
+    """Whether this request's session awaits the second factor."""
+    live = _live_session()
+    return live is not None and live.second_factor_at is None
 
 
 def _pending_session() -> StaffSession | None:
     """The session's row while it awaits the second factor."""
-    live = cast(LiveSession | None, g.get("live_session"))
+    live = _live_session()
     if live is None or live.second_factor_at is not None:
         return None
     return session().get(StaffSession, live.id)
@@ -311,9 +313,9 @@ def sign_in_post() -> BaseResponse | tuple[str, int]:
         ), 401
     old = request.cookies.get(SESSION_COOKIE)
     if old:
-        row = find_session(db, old, session_policy(), moment)
-        if row is not None:
-            end_session(db, row, "replaced", moment)
+        live = find_live_session(db, old, session_policy(), moment)
+        if live is not None:
+            end_session(db, live.id, "replaced", moment)
     token = start_session(db, user, client_address(), moment)
     db.commit()
     response = redirect(url_for("auth.second_factor", next=_safe_next(request.form.get("next"))))
@@ -324,7 +326,7 @@ def sign_in_post() -> BaseResponse | tuple[str, int]:
 @blueprint.get("/sign-in/code")
 def second_factor() -> BaseResponse | str:
     """Show the second-factor form (TOTP or recovery code)."""
-    if _pending_session() is None:
+    if not _awaits_code():
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/code.html", next=request.args.get("next", ""))
 
@@ -362,9 +364,9 @@ def second_factor_post() -> BaseResponse | tuple[str, int]:
 @blueprint.post("/sign-out")
 def sign_out() -> BaseResponse:
     """End the current session (signed-in or pending)."""
-    row = current_session() or _pending_session()
-    if row is not None:
-        end_session(session(), row, "sign_out", now())
+    live = _live_session()
+    if live is not None:
+        end_session(session(), live.id, "sign_out", now())
         session().commit()
     response = redirect(url_for("auth.sign_in"))
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -19,6 +19,13 @@ from tests.factories import make_entity, make_user
 POLICY = SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
 
 
+def _stored(session: Session, user_id: int) -> StaffSession:
+    """The user's one session row as the database holds it now."""
+    row = session.query(StaffSession).filter_by(user_id=user_id).one()
+    session.refresh(row)
+    return row
+
+
 def test_the_actor_carries_every_grant_and_none_of_another_users(
     session: Session, now: datetime
 ) -> None:
@@ -49,8 +56,7 @@ def test_an_idle_session_is_ended_with_its_reason(session: Session, now: datetim
     token = start_session(session, user, "127.0.0.1", now, second_factor_given=True)
     later = now + POLICY.idle + timedelta(seconds=1)
     assert find_live_session(session, token, POLICY, later) is None
-    row = session.query(StaffSession).filter_by(user_id=user.id).one()
-    session.refresh(row)
+    row = _stored(session, user.id)
     assert (row.ended_at, row.end_reason) == (later, "idle_timeout")
     assert find_live_session(session, token, POLICY, now) is None  # ended stays ended
 
@@ -63,8 +69,7 @@ def test_activity_is_written_at_most_once_a_minute(session: Session, now: dateti
     assert live is not None and not touch_session(session, live, soon)
     later = now + timedelta(minutes=2)
     assert touch_session(session, live, later)
-    row = session.query(StaffSession).filter_by(user_id=user.id).one()
-    session.refresh(row)
+    row = _stored(session, user.id)
     assert row.last_seen_at == later
 
 
@@ -78,8 +83,7 @@ def test_a_session_older_than_the_absolute_lifetime_is_ended(
     )
     later = now + POLICY.absolute + timedelta(minutes=1)
     assert find_live_session(session, token, POLICY, later) is None
-    row = session.query(StaffSession).filter_by(user_id=user.id).one()
-    session.refresh(row)
+    row = _stored(session, user.id)
     assert row.end_reason == "absolute_timeout"
 
 
@@ -99,8 +103,7 @@ def test_a_disabled_user_or_a_changed_password_ends_the_session(
     later = now + timedelta(seconds=2)
     for user, reason in ((disabled, "user_disabled"), (changed, "password_changed")):
         assert find_live_session(session, tokens[user.id], POLICY, later) is None
-        row = session.query(StaffSession).filter_by(user_id=user.id).one()
-        session.refresh(row)
+        row = _stored(session, user.id)
         assert row.end_reason == reason
 
 
