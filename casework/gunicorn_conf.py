@@ -14,6 +14,7 @@ prometheus_client, is imported; every worker writes its metrics there, /metrics 
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import sys
@@ -121,6 +122,14 @@ def post_fork(server: Any, worker: Any) -> None:
         for engine in extension.engines.values():
             # close=False: the master's connections (if any) stay the master's to close.
             engine.dispose(close=False)
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """Freeze the preloaded app's objects in the master: workers' full collections skip them."""
+    # Unfrozen, a worker's full collection walked the ~160,000 objects of the preloaded app, a
+    # 70-90 ms pause of every request in that worker every few thousand requests, and touched
+    # (so copied) the memory pages they share with the master.
+    gc.freeze()
 
 
 def on_starting(server: Any) -> None:

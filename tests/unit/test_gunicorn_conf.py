@@ -5,6 +5,7 @@ The Prometheus hooks run against a real gunicorn in tests/integration/test_metri
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import stat
@@ -12,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import KNOWN_SETTINGS
 
 from casework import gunicorn_conf
 from casework.app import create_app
@@ -53,6 +55,19 @@ def test_post_fork_gives_the_worker_its_own_database_pool(tmp_path: Path) -> Non
     assert inherited.checkedin() == 1  # type: ignore[attr-defined]
     engine.dispose()
     inherited.dispose()
+
+
+def test_pre_fork_takes_the_preloaded_objects_out_of_the_workers_collections() -> None:
+    # A misspelt hook would be ignored by gunicorn without a word.
+    assert "pre_fork" in {setting.name for setting in KNOWN_SETTINGS}
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        gunicorn_conf.pre_fork(SimpleNamespace(), SimpleNamespace())
+        assert gc.get_freeze_count() > 10_000
+        assert all(len(gc.get_objects(generation)) < 10_000 for generation in range(3))
+    finally:
+        gc.unfreeze()
 
 
 def test_importing_the_settings_outside_gunicorn_leaves_prometheus_in_single_process_mode() -> None:
