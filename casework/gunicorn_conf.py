@@ -126,9 +126,9 @@ def post_fork(server: Any, worker: Any) -> None:
 
 def pre_fork(server: Any, worker: Any) -> None:
     """Freeze the preloaded app's objects in the master: workers' full collections skip them."""
-    # Unfrozen, a worker's full collection walked the ~160,000 objects of the preloaded app, a
-    # 70-90 ms pause of every request in that worker every few thousand requests, and touched
-    # (so copied) the memory pages they share with the master.
+    # Unfrozen, a worker's full collection walked the ~160,000 objects of the preloaded app: a
+    # 68-91 ms pause (measured in one process) of every request in that worker every few
+    # thousand requests, touching (so copying) the memory pages they share with the master.
     gc.freeze()
 
 
