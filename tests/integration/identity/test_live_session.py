@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from casework.identity.actor import Grant
-from casework.identity.models import Role, RoleGrant, StaffSession
+from casework.identity.models import Role, RoleGrant, StaffSession, StaffUser
 from casework.identity.signin import (
     SessionPolicy,
     find_live_session,
@@ -24,6 +24,12 @@ def _stored(session: Session, user_id: int) -> StaffSession:
     row = session.query(StaffSession).filter_by(user_id=user_id).one()
     session.refresh(row)
     return row
+
+
+def _investigator_signed_in(session: Session, now: datetime) -> tuple[StaffUser, str]:
+    """An investigator with a fully signed-in session started at `now`, and its cookie token."""
+    user = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
+    return user, start_session(session, user, "127.0.0.1", now, second_factor_given=True)
 
 
 def test_the_actor_carries_every_grant_and_none_of_another_users(
@@ -52,8 +58,7 @@ def test_a_user_without_grants_is_signed_in_with_none(session: Session, now: dat
 
 
 def test_an_idle_session_is_ended_with_its_reason(session: Session, now: datetime) -> None:
-    user = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
-    token = start_session(session, user, "127.0.0.1", now, second_factor_given=True)
+    user, token = _investigator_signed_in(session, now)
     later = now + POLICY.idle + timedelta(seconds=1)
     assert find_live_session(session, token, POLICY, later) is None
     row = _stored(session, user.id)
@@ -62,8 +67,7 @@ def test_an_idle_session_is_ended_with_its_reason(session: Session, now: datetim
 
 
 def test_activity_is_written_at_most_once_a_minute(session: Session, now: datetime) -> None:
-    user = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
-    token = start_session(session, user, "127.0.0.1", now, second_factor_given=True)
+    user, token = _investigator_signed_in(session, now)
     soon = now + timedelta(seconds=59)
     live = find_live_session(session, token, POLICY, soon)
     assert live is not None and not touch_session(session, live, soon)
@@ -76,8 +80,7 @@ def test_activity_is_written_at_most_once_a_minute(session: Session, now: dateti
 def test_a_session_older_than_the_absolute_lifetime_is_ended(
     session: Session, now: datetime
 ) -> None:
-    user = make_user(session, make_entity(session, now), Role.INVESTIGATOR, now)
-    token = start_session(session, user, "127.0.0.1", now, second_factor_given=True)
+    user, token = _investigator_signed_in(session, now)
     session.query(StaffSession).filter_by(user_id=user.id).update(
         {"last_seen_at": now + POLICY.absolute}
     )
